@@ -1,0 +1,52 @@
+"""Home page and the landing pages of areas that are still being built."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from battery_region.organisations.models import Organisation
+
+AREAS = {
+    "catalogue": (
+        _("Education catalogue"),
+        _("Programmes, qualifications and courses on both sides of the border, with levels and credits."),
+    ),
+    "needs": (
+        _("Training needs"),
+        _("Demand from battery plants, supply from programmes and the gap by role, region and year."),
+    ),
+    "community": (
+        _("Community"),
+        _("Events, news, projects and contact points of the Battery Region network."),
+    ),
+    "exchange": (
+        _("Student exchange"),
+        _("The pilot exchange between Finland and Sweden: calls, applications and learning agreements."),
+    ),
+    "partnership": (
+        _("Partnership"),
+        _("The letter of intent, the partners' commitments and how they are followed up."),
+    ),
+}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    partners = Organisation.objects.filter(source="demo-loi").order_by("country", "name_fi")
+    return render(
+        request,
+        "core/home.html",
+        {
+            "areas": [(key, title, text) for key, (title, text) in AREAS.items()],
+            "partners": partners,
+            "organisation_count": Organisation.objects.count(),
+        },
+    )
+
+
+def area(request: HttpRequest, slug: str) -> HttpResponse:
+    if slug not in AREAS:
+        raise Http404
+    title, text = AREAS[slug]
+    return render(request, "core/area.html", {"slug": slug, "title": title, "text": text})
