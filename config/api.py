@@ -5,7 +5,9 @@ from csp.decorators import csp_update
 from ninja import NinjaAPI
 
 from battery_region.core.api import install_error_handlers
+from battery_region.catalogue.api import router as catalogue_router
 from battery_region.organisations.api import router as organisations_router
+from battery_region.skills.api import router as skills_router
 
 api = NinjaAPI(
     title="Battery Region API",
@@ -21,3 +23,5 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/organisations", organisations_router, tags=["organisations"])
+api.add_router("", catalogue_router, tags=["catalogue"])
+api.add_router("", skills_router, tags=["skills"])

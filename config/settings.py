@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "battery_region.core",
     "battery_region.accounts",
     "battery_region.organisations",
+    "battery_region.catalogue",
+    "battery_region.skills",
 ]
 
 MIDDLEWARE = [

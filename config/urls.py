@@ -15,6 +15,8 @@ urlpatterns += i18n_patterns(
     path("", include("battery_region.core.urls")),
     path("accounts/", include("battery_region.accounts.urls")),
     path("organisations/", include("battery_region.organisations.urls")),
+    path("catalogue/", include("battery_region.catalogue.urls")),
+    path("skills/", include("battery_region.skills.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=True,
 )

@@ -1,0 +1,133 @@
+"""Typed records that every parser yields and the one writer consumes.
+
+Parsers (opintopolku, susa_emil3, spreadsheet, elm) read a file as a *stream* and yield `ProviderRecord`,
+`ProgrammeRecord`, `OfferingRecord` or `Problem` items. They never touch the database. Each record carries
+`ref`, a human locator for error reports ("line 12", "koulutus 1.2.246.562.13.00000000000000001293",
+"$.items[3]"), and the parsed original in `raw` (JSON-able dict) for provenance.
+
+Normalisation done by parsers (so the writer stays format-agnostic):
+- text fields are dicts {"fi": str, "sv": str, "en": str} (missing languages omitted or "");
+  ISO 639-2 codes (fin/swe/eng) are mapped to 639-1; HTML is kept as given (sanitised on display);
+- ISCED-F codes are bare 2–4 digit strings ("0713"); levels are ints; credits are Decimal + a
+  `battery_region.catalogue.credits.CreditSystem` value;
+- municipality codes are namespaced ("FI-kunta:564", "SE-kommun:2482"); countries are ISO 3166 alpha-2;
+- dates are `datetime.date`; instants are timezone-aware `datetime.datetime`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+Text = dict[str, str]
+
+
+@dataclass
+class Problem:
+    """One reason a record cannot be imported: where (ref), which field, and why (a translatable message).
+
+    `message` is an English msgid marked with gettext_noop/gettext_lazy in the parser and `params` fills its
+    %(name)s placeholders, so the report is shown in the user's language.
+    """
+
+    ref: str
+    field: str
+    message: str
+    params: dict[str, Any] = field(default_factory=dict)
+    code: str = "invalid"
+
+
+@dataclass
+class ProviderRecord:
+    source: str
+    source_id: str
+    ref: str
+    name: Text
+    kind: str = "education_provider"  # an Organisation.Kind value
+    country: str = ""
+    region: str = ""  # NUTS-3 where known
+    municipality_code: str = ""
+    website: str = ""
+    description: Text = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ApplicationWindowRecord:
+    opens: dt.datetime | None = None
+    closes: dt.datetime | None = None
+    continuous: bool = False
+    url: str = ""
+    entry_requirements: Text = field(default_factory=dict)
+
+
+@dataclass
+class ProgrammeRecord:
+    source: str
+    source_id: str
+    ref: str
+    title: Text
+    provider_source_id: str  # the provider in the same source (ProviderRecord.source_id or known Organisation)
+    description: Text = field(default_factory=dict)
+    learning_outcomes: Text = field(default_factory=dict)
+    qualification_title: Text = field(default_factory=dict)
+    kind: str = "programme"  # a Programme.Kind value
+    national_type: str = ""
+    national_code: str = ""
+    is_vocational: bool = False
+    leads_to_qualification: bool = False
+    isced_fields: list[str] = field(default_factory=list)
+    isced_level: int | None = None
+    eqf_level: int | None = None
+    nqf_level: int | None = None
+    nqf_framework: str = ""
+    credits_value: Decimal | None = None
+    credits_min: Decimal | None = None
+    credits_max: Decimal | None = None
+    credits_system: str = ""
+    keywords: list[str] = field(default_factory=list)
+    source_url: str = ""
+    source_modified: dt.datetime | None = None
+    published: bool = True
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class OfferingRecord:
+    source: str
+    source_id: str
+    ref: str
+    programme_source_id: str
+    provider_source_id: str
+    title: Text = field(default_factory=dict)
+    description: Text = field(default_factory=dict)
+    teaching_languages: list[str] = field(default_factory=list)
+    country: str = ""
+    region: str = ""
+    municipality_code: str = ""
+    place_name: str = ""
+    start_precision: str = "exact"  # exact | season | individual | continuous
+    start_date: dt.date | None = None
+    end_date: dt.date | None = None
+    start_year: int | None = None
+    start_season: str = ""  # spring | summer | autumn | winter
+    duration: str = ""  # ISO 8601, e.g. "P2Y"
+    pace: str = ""  # full_time | part_time | self_paced
+    pace_percent: int | None = None
+    mode: str = ""  # presential | online | blended | work_based
+    fee_amount: Decimal | None = None
+    fee_currency: str = ""
+    places: int | None = None
+    status: str = "published"  # draft | published | cancelled | archived
+    open_for_exchange: bool = False
+    exchange_places: int | None = None
+    url: str = ""
+    source_url: str = ""
+    source_modified: dt.datetime | None = None
+    application_windows: list[ApplicationWindowRecord] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+ParsedItem = ProviderRecord | ProgrammeRecord | OfferingRecord | Problem

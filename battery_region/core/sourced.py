@@ -1,0 +1,42 @@
+"""Provenance of imported records, shared by every model that an importer or harvester writes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SourcedModel(models.Model):
+    """Where a record came from, its original payload and a hash that makes re-imports idempotent.
+
+    `source` is empty for records created by hand on the platform.
+    """
+
+    source = models.CharField(_("source"), max_length=40, blank=True, db_index=True)
+    source_id = models.CharField(_("source id"), max_length=200, blank=True)
+    source_url = models.URLField(_("source URL"), max_length=500, blank=True)
+    source_modified = models.DateTimeField(_("modified at source"), null=True, blank=True)
+    raw_payload = models.JSONField(_("original record"), null=True, blank=True, editable=False)
+    content_hash = models.CharField(_("content hash"), max_length=64, blank=True, editable=False)
+    imported_at = models.DateTimeField(_("last imported"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_imported(self) -> bool:
+        return bool(self.source) and self.source != "demo"
+
+    @property
+    def is_demo(self) -> bool:
+        return self.source == "demo"
+
+
+def content_hash(data: Any) -> str:
+    """A stable SHA-256 of JSON-able data (keys sorted), to detect unchanged re-imports cheaply."""
+    encoded = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()

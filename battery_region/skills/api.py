@@ -1,0 +1,5 @@
+"""Skills and roles in the API."""
+
+from ninja import Router
+
+router = Router()
