@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "battery_region.organisations",
     "battery_region.catalogue",
     "battery_region.skills",
+    "battery_region.search",
 ]
 
 MIDDLEWARE = [

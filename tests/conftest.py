@@ -151,3 +151,21 @@ def smtp_server(settings: Any) -> Iterator[SmtpSink]:
         yield sink
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def viewer_a(org_a: Organisation) -> Client:
+    """A member of `org_a` with the read-only viewer role."""
+    membership = MembershipFactory(
+        organisation=org_a, role=Membership.Role.VIEWER, user=UserFactory(email="viewer.a@example.org")
+    )
+    return _client_for(membership.user)
+
+
+@pytest.fixture
+def org_admin_a(org_a: Organisation) -> Client:
+    """A member of `org_a` with the organisation-admin role (not a platform superuser)."""
+    membership = MembershipFactory(
+        organisation=org_a, role=Membership.Role.ADMIN, user=UserFactory(email="org.admin.a@example.org")
+    )
+    return _client_for(membership.user)

@@ -77,10 +77,12 @@ def organisation_update(*, actor: Any, organisation: Organisation, data: dict[st
     before = snapshot(organisation)
     _apply(organisation, data, ORGANISATION_EDITABLE_FIELDS)
     organisation.full_clean()
+    if snapshot(organisation) == before:  # compare before save(): auto_now would always differ after it
+        return organisation
     organisation.save()
-    after = snapshot(organisation)
-    if before != after:
-        audit_record(actor=actor, action="update", instance=organisation, before=before, after=after)
+    audit_record(
+        actor=actor, action="update", instance=organisation, before=before, after=snapshot(organisation)
+    )
     return organisation
 
 
@@ -105,10 +107,10 @@ def contact_point_update(*, actor: Any, contact: ContactPoint, data: dict[str, A
     elif contact.consent_given:
         contact.consent_withdrawn_at = None
     contact.full_clean()
+    if snapshot(contact) == before:  # compare before save(): auto_now would always differ after it
+        return contact
     contact.save()
-    after = snapshot(contact)
-    if before != after:
-        audit_record(actor=actor, action="update", instance=contact, before=before, after=after)
+    audit_record(actor=actor, action="update", instance=contact, before=before, after=snapshot(contact))
     return contact
 
 

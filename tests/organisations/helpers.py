@@ -6,16 +6,15 @@ import html
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.test import Client
 from django.utils import translation
 
 from battery_region.core.models import AuditEntry
-from battery_region.organisations.models import ContactPoint, Membership, Organisation
+from battery_region.organisations.models import ContactPoint, Organisation
 from battery_region.organisations.services import CONTACT_POINT_FIELDS, ORGANISATION_EDITABLE_FIELDS
-from tests.factories import MembershipFactory, UserFactory
 
 
 def text_of(response: Any) -> str:
+    """The response body with HTML entities decoded, so messages with apostrophes compare as written."""
     return html.unescape(response.content.decode())
 
 
@@ -26,6 +25,7 @@ def organisation_form_data(organisation: Organisation, **changes: Any) -> dict[s
 
 
 def contact_form_data(**changes: Any) -> dict[str, Any]:
+    """A valid contact-point form; pass a field as None to leave it out of the POST."""
     data: dict[str, Any] = {
         "name": "Carla Contact",
         "title_fi": "Koordinaattori",
@@ -46,14 +46,6 @@ def entries_for_model(model: type) -> Any:
     return AuditEntry.objects.filter(content_type=ContentType.objects.get_for_model(model))
 
 
-def member_client(organisation: Organisation, role: str, email: str) -> Client:
-    membership = MembershipFactory(organisation=organisation, role=role, user=UserFactory(email=email))
-    client = Client()
-    client.force_login(membership.user)
-    client.user = membership.user  # type: ignore[attr-defined]
-    return client
-
-
 def translated_in(language: str, message: str) -> str:
     with translation.override(language):
         return translation.gettext(message)
@@ -61,6 +53,3 @@ def translated_in(language: str, message: str) -> str:
 
 def is_translated(language: str, message: str) -> bool:
     return translated_in(language, message) != message
-
-
-ROLES = Membership.Role
