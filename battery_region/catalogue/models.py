@@ -7,6 +7,7 @@ LearningAchievementSpecification/LearningOpportunity; mapping in `reference/educ
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -15,7 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from battery_region.catalogue.credits import CreditSystem, FullTimeEquivalent, ects_equivalent, full_time_equivalent
+from battery_region.catalogue.credits import (
+    CreditSystem,
+    FullTimeEquivalent,
+    ects_equivalent,
+    full_time_equivalent,
+)
 from battery_region.core.models import TimeStampedModel
 from battery_region.core.sourced import SourcedModel
 from battery_region.core.translation import translated, translated_value
@@ -51,6 +57,11 @@ class NqfFramework(models.TextChoices):
 class IscedField(models.Model):
     """An ISCED-F 2013 field of education (broad 2, narrow 3 or detailed 4 digits)."""
 
+    if TYPE_CHECKING:  # columns created by TranslatedField, declared for type checkers
+        name_fi: str
+        name_sv: str
+        name_en: str
+
     code = models.CharField(_("code"), max_length=4, unique=True)
     name = translated(models.CharField(_("name"), max_length=200, blank=True), required=())
 
@@ -77,6 +88,20 @@ class ProgrammeQuerySet(models.QuerySet["Programme"]):
 class Programme(SourcedModel, TimeStampedModel):
     """What is studied and achieved: a qualification, degree programme, course or module."""
 
+    if TYPE_CHECKING:  # columns created by TranslatedField, declared for type checkers
+        title_fi: str
+        title_sv: str
+        title_en: str
+        description_fi: str
+        description_sv: str
+        description_en: str
+        learning_outcomes_fi: str
+        learning_outcomes_sv: str
+        learning_outcomes_en: str
+        qualification_title_fi: str
+        qualification_title_sv: str
+        qualification_title_en: str
+
     class Kind(models.TextChoices):
         QUALIFICATION = "qualification", _("Qualification")
         DEGREE_PROGRAMME = "degree_programme", _("Degree programme")
@@ -100,22 +125,34 @@ class Programme(SourcedModel, TimeStampedModel):
     national_code = models.CharField(_("national code"), max_length=100, blank=True)
     is_vocational = models.BooleanField(_("vocational"), default=False)
     leads_to_qualification = models.BooleanField(_("leads to a qualification"), default=False)
-    isced_fields = models.ManyToManyField(IscedField, verbose_name=_("fields of education (ISCED-F)"), blank=True)
+    isced_fields = models.ManyToManyField(
+        IscedField, verbose_name=_("fields of education (ISCED-F)"), blank=True
+    )
     isced_level = models.PositiveSmallIntegerField(
         _("ISCED level"), null=True, blank=True, validators=[MaxValueValidator(8)]
     )
     eqf_level = models.PositiveSmallIntegerField(
-        _("EQF level"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(8)], db_index=True
+        _("EQF level"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(8)],
+        db_index=True,
     )
     nqf_level = models.PositiveSmallIntegerField(
         _("NQF level"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(8)]
     )
-    nqf_framework = models.CharField(_("NQF framework"), max_length=10, choices=NqfFramework.choices, blank=True)
+    nqf_framework = models.CharField(
+        _("NQF framework"), max_length=10, choices=NqfFramework.choices, blank=True
+    )
     credits_value = models.DecimalField(
         _("credits"), max_digits=7, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    credits_min = models.DecimalField(_("credits (minimum)"), max_digits=7, decimal_places=1, null=True, blank=True)
-    credits_max = models.DecimalField(_("credits (maximum)"), max_digits=7, decimal_places=1, null=True, blank=True)
+    credits_min = models.DecimalField(
+        _("credits (minimum)"), max_digits=7, decimal_places=1, null=True, blank=True
+    )
+    credits_max = models.DecimalField(
+        _("credits (maximum)"), max_digits=7, decimal_places=1, null=True, blank=True
+    )
     credits_system = models.CharField(
         _("credit system"), max_length=10, choices=CreditSystemChoices.choices, blank=True, db_index=True
     )
@@ -178,6 +215,14 @@ class OfferingQuerySet(models.QuerySet["Offering"]):
 class Offering(SourcedModel, TimeStampedModel):
     """One concrete instance of a programme: where, when, in which language, how many places."""
 
+    if TYPE_CHECKING:  # columns created by TranslatedField, declared for type checkers
+        title_fi: str
+        title_sv: str
+        title_en: str
+        description_fi: str
+        description_sv: str
+        description_en: str
+
     class StartPrecision(models.TextChoices):
         EXACT = "exact", _("exact date")
         SEASON = "season", _("season")
@@ -229,7 +274,9 @@ class Offering(SourcedModel, TimeStampedModel):
     end_date = models.DateField(_("end date"), null=True, blank=True)
     start_year = models.PositiveSmallIntegerField(_("start year"), null=True, blank=True)
     start_season = models.CharField(_("start season"), max_length=10, choices=Season.choices, blank=True)
-    duration = models.CharField(_("duration (ISO 8601)"), max_length=20, blank=True, help_text=_("e.g. P2Y or P6M"))
+    duration = models.CharField(
+        _("duration (ISO 8601)"), max_length=20, blank=True, help_text=_("e.g. P2Y or P6M")
+    )
     pace = models.CharField(_("pace"), max_length=12, choices=Pace.choices, blank=True)
     pace_percent = models.PositiveSmallIntegerField(
         _("pace (%)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)]
@@ -256,7 +303,9 @@ class Offering(SourcedModel, TimeStampedModel):
                 fields=["source", "source_id"], condition=~Q(source=""), name="offering_unique_source_id"
             ),
             models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
                 name="offering_end_after_start",
             ),
         ]
@@ -282,6 +331,11 @@ class Offering(SourcedModel, TimeStampedModel):
 
 
 class ApplicationWindow(TimeStampedModel):
+    if TYPE_CHECKING:  # columns created by TranslatedField, declared for type checkers
+        entry_requirements_fi: str
+        entry_requirements_sv: str
+        entry_requirements_en: str
+
     offering = models.ForeignKey(
         Offering, verbose_name=_("offering"), on_delete=models.CASCADE, related_name="application_windows"
     )

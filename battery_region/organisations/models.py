@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 
 from django.conf import settings
@@ -44,6 +46,14 @@ class OrganisationQuerySet(models.QuerySet["Organisation"]):
 
 
 class Organisation(TimeStampedModel):
+    if TYPE_CHECKING:  # columns created by TranslatedField, declared for type checkers
+        name_fi: str
+        name_sv: str
+        name_en: str
+        description_fi: str
+        description_sv: str
+        description_en: str
+
     class Kind(models.TextChoices):
         REGION_AUTHORITY = "region_authority", _("Regional authority")
         MUNICIPALITY = "municipality", _("Municipality")
@@ -150,6 +160,11 @@ class ContactPointQuerySet(models.QuerySet["ContactPoint"]):
 
 class ContactPoint(TimeStampedModel):
     """A person's role in the network on behalf of an organisation."""
+
+    if TYPE_CHECKING:  # columns created by TranslatedField, declared for type checkers
+        title_fi: str
+        title_sv: str
+        title_en: str
 
     class Role(models.TextChoices):
         SIGNATORY = "signatory", _("Signatory")

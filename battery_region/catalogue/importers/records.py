@@ -17,7 +17,8 @@ Normalisation done by parsers (so the writer stays format-agnostic):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as _field
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +36,7 @@ class Problem:
     ref: str
     field: str
     message: str
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = _field(default_factory=dict)
     code: str = "invalid"
 
 
@@ -50,8 +51,8 @@ class ProviderRecord:
     region: str = ""  # NUTS-3 where known
     municipality_code: str = ""
     website: str = ""
-    description: Text = field(default_factory=dict)
-    raw: dict[str, Any] = field(default_factory=dict)
+    description: Text = _field(default_factory=dict)
+    raw: dict[str, Any] = _field(default_factory=dict)
 
 
 @dataclass
@@ -60,7 +61,7 @@ class ApplicationWindowRecord:
     closes: dt.datetime | None = None
     continuous: bool = False
     url: str = ""
-    entry_requirements: Text = field(default_factory=dict)
+    entry_requirements: Text = _field(default_factory=dict)
 
 
 @dataclass
@@ -69,16 +70,18 @@ class ProgrammeRecord:
     source_id: str
     ref: str
     title: Text
-    provider_source_id: str  # the provider in the same source (ProviderRecord.source_id or known Organisation)
-    description: Text = field(default_factory=dict)
-    learning_outcomes: Text = field(default_factory=dict)
-    qualification_title: Text = field(default_factory=dict)
+    provider_source_id: (
+        str  # the provider in the same source (ProviderRecord.source_id or known Organisation)
+    )
+    description: Text = _field(default_factory=dict)
+    learning_outcomes: Text = _field(default_factory=dict)
+    qualification_title: Text = _field(default_factory=dict)
     kind: str = "programme"  # a Programme.Kind value
     national_type: str = ""
     national_code: str = ""
     is_vocational: bool = False
     leads_to_qualification: bool = False
-    isced_fields: list[str] = field(default_factory=list)
+    isced_fields: list[str] = _field(default_factory=list)
     isced_level: int | None = None
     eqf_level: int | None = None
     nqf_level: int | None = None
@@ -87,11 +90,11 @@ class ProgrammeRecord:
     credits_min: Decimal | None = None
     credits_max: Decimal | None = None
     credits_system: str = ""
-    keywords: list[str] = field(default_factory=list)
+    keywords: list[str] = _field(default_factory=list)
     source_url: str = ""
     source_modified: dt.datetime | None = None
     published: bool = True
-    raw: dict[str, Any] = field(default_factory=dict)
+    raw: dict[str, Any] = _field(default_factory=dict)
 
 
 @dataclass
@@ -101,9 +104,9 @@ class OfferingRecord:
     ref: str
     programme_source_id: str
     provider_source_id: str
-    title: Text = field(default_factory=dict)
-    description: Text = field(default_factory=dict)
-    teaching_languages: list[str] = field(default_factory=list)
+    title: Text = _field(default_factory=dict)
+    description: Text = _field(default_factory=dict)
+    teaching_languages: list[str] = _field(default_factory=list)
     country: str = ""
     region: str = ""
     municipality_code: str = ""
@@ -126,8 +129,8 @@ class OfferingRecord:
     url: str = ""
     source_url: str = ""
     source_modified: dt.datetime | None = None
-    application_windows: list[ApplicationWindowRecord] = field(default_factory=list)
-    raw: dict[str, Any] = field(default_factory=dict)
+    application_windows: list[ApplicationWindowRecord] = _field(default_factory=list)
+    raw: dict[str, Any] = _field(default_factory=dict)
 
 
 ParsedItem = ProviderRecord | ProgrammeRecord | OfferingRecord | Problem

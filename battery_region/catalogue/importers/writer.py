@@ -3,7 +3,673 @@
     report = run_import(lambda: parse(path), actor=user_or_None, dry_run=False, progress=None)
 
 `items` is a zero-argument callable returning a fresh iterator, because the writer reads the stream twice:
-pass 1 validates everything (and keeps only ids, so memory does not grow with file size); pass 2, only
-if pass 1 found no problem, writes in one transaction. Nothing is written when any problem exists.
-(Implementation below.)
+pass 1 validates everything and keeps only identifiers (memory does not grow with the size of the records);
+pass 2 runs only when pass 1 found no problem and writes in one transaction, in batches. A dry run performs
+pass 2 too and rolls it back, so its counts are exact.
+
+Idempotency: every record's content hash is stored; a re-import of identical data touches nothing and is
+counted "unchanged". Changed records are updated and each update is written to the audit trail with the
+fields' before/after values.
 """
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+
+from battery_region.catalogue import hooks
+from battery_region.catalogue.importers.records import (
+    OfferingRecord,
+    ParsedItem,
+    Problem,
+    ProgrammeRecord,
+    ProviderRecord,
+)
+from battery_region.catalogue.importers.validation import (
+    validate_offering,
+    validate_programme,
+    validate_provider,
+)
+from battery_region.catalogue.models import ApplicationWindow, ImportRun, IscedField, Offering, Programme
+from battery_region.core.audit import audit_record, diff, snapshot
+from battery_region.core.models import AuditEntry
+from battery_region.core.sourced import content_hash
+from battery_region.organisations.models import Organisation
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+MAX_PROBLEMS = 1000  # beyond this the report says how many more there were
+Progress = Callable[[int], None]
+
+_PROGRAMME_FIELDS = (
+    "title",
+    "description",
+    "learning_outcomes",
+    "qualification_title",
+)
+_PROGRAMME_PLAIN = (
+    "kind",
+    "national_type",
+    "national_code",
+    "is_vocational",
+    "leads_to_qualification",
+    "isced_level",
+    "eqf_level",
+    "nqf_level",
+    "nqf_framework",
+    "credits_value",
+    "credits_min",
+    "credits_max",
+    "credits_system",
+    "source_url",
+    "source_modified",
+    "published",
+)
+_OFFERING_TEXT = ("title", "description")
+_OFFERING_PLAIN = (
+    "country",
+    "region",
+    "municipality_code",
+    "place_name",
+    "start_precision",
+    "start_date",
+    "end_date",
+    "start_year",
+    "start_season",
+    "duration",
+    "pace",
+    "pace_percent",
+    "mode",
+    "fee_amount",
+    "fee_currency",
+    "places",
+    "status",
+    "open_for_exchange",
+    "exchange_places",
+    "url",
+    "source_url",
+    "source_modified",
+)
+
+
+@dataclass
+class ImportReport:
+    problems: list[Problem] = field(default_factory=list)
+    problems_omitted: int = 0
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: defaultdict(lambda: {"created": 0, "updated": 0, "unchanged": 0})
+    )
+    dry_run: bool = False
+    records_read: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add_problem(self, problem: Problem) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self.problems_omitted += 1
+
+    def count(self, kind: str, status: str, n: int = 1) -> None:
+        self.counts[kind][status] += n
+
+    def problem_lines(self) -> list[dict[str, str]]:
+        """Problems in the active language: record, field and message."""
+        return [
+            {
+                "record": p.ref,
+                "field": p.field,
+                "message": gettext(p.message) % p.params if p.params else gettext(p.message),
+            }
+            for p in self.problems
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "records_read": self.records_read,
+            "counts": {k: dict(v) for k, v in self.counts.items()},
+            "problems": self.problem_lines(),
+            "problems_omitted": self.problems_omitted,
+        }
+
+
+class _RollbackError(Exception):
+    """Raised inside the write transaction to undo a dry run."""
+
+
+def _key(record: ProviderRecord | ProgrammeRecord | OfferingRecord) -> tuple[str, str]:
+    return (record.source, record.source_id)
+
+
+def _record_hash(record: ProgrammeRecord | OfferingRecord | ProviderRecord) -> str:
+    data = asdict(record)
+    data.pop("ref", None)
+    return content_hash(data)
+
+
+def _validate(items: Iterable[ParsedItem], report: ReportProgress) -> None:
+    """Pass 1: every record checked; references between records and to the database resolved."""
+    seen: dict[str, set[tuple[str, str]]] = {"provider": set(), "programme": set(), "offering": set()}
+    wanted_providers: dict[tuple[str, str], str] = {}
+    wanted_programmes: dict[tuple[str, str], str] = {}
+    rep = report.report
+    for item in items:
+        report.tick()
+        if isinstance(item, Problem):
+            rep.add_problem(item)
+            continue
+        if isinstance(item, ProviderRecord):
+            kind, problems = "provider", validate_provider(item)
+        elif isinstance(item, ProgrammeRecord):
+            kind, problems = "programme", validate_programme(item)
+            wanted_providers.setdefault((item.source, item.provider_source_id), item.ref)
+        elif isinstance(item, OfferingRecord):
+            kind, problems = "offering", validate_offering(item)
+            wanted_programmes.setdefault((item.source, item.programme_source_id), item.ref)
+            if item.provider_source_id:
+                wanted_providers.setdefault((item.source, item.provider_source_id), item.ref)
+        else:  # pragma: no cover - a parser bug, reported rather than crashing
+            rep.add_problem(Problem("?", "", gettext_noop("The parser produced an unknown item.")))
+            continue
+        for problem in problems:
+            rep.add_problem(problem)
+        key = _key(item)
+        if key in seen[kind]:
+            rep.add_problem(
+                Problem(
+                    item.ref,
+                    "source_id",
+                    gettext_noop("The identifier %(id)s appears more than once in this import."),
+                    {"id": item.source_id},
+                    code="duplicate",
+                )
+            )
+        seen[kind].add(key)
+
+    missing_providers = {k: ref for k, ref in wanted_providers.items() if k[1] and k not in seen["provider"]}
+    for (source, source_id), ref in missing_providers.items():
+        if _find_organisation(source, source_id) is None:
+            rep.add_problem(
+                Problem(
+                    ref,
+                    "provider",
+                    gettext_noop(
+                        "Unknown provider %(id)s: it is neither in this import nor on the platform."
+                    ),
+                    {"id": source_id},
+                )
+            )
+    missing_programmes = {
+        k: ref for k, ref in wanted_programmes.items() if k[1] and k not in seen["programme"]
+    }
+    by_source: dict[str, list[str]] = defaultdict(list)
+    for source, source_id in missing_programmes:
+        by_source[source].append(source_id)
+    for source, ids in by_source.items():
+        known: set[str] = set()
+        for start in range(0, len(ids), BATCH_SIZE):
+            chunk = ids[start : start + BATCH_SIZE]
+            known.update(
+                Programme.objects.filter(source=source, source_id__in=chunk).values_list(
+                    "source_id", flat=True
+                )
+            )
+        for source_id in ids:
+            if source_id not in known:
+                rep.add_problem(
+                    Problem(
+                        missing_programmes[(source, source_id)],
+                        "programme",
+                        gettext_noop(
+                            "Unknown programme %(id)s: it is neither in this import nor on the platform."
+                        ),
+                        {"id": source_id},
+                    )
+                )
+
+
+def _find_organisation(source: str, source_id: str) -> Organisation | None:
+    """A provider reference: the organisation imported from the same source, else one with that slug."""
+    organisation = Organisation.objects.filter(source=source, source_id=source_id).first()
+    if organisation is None:
+        organisation = Organisation.objects.filter(slug=source_id).first()
+    return organisation
+
+
+class ReportProgress:
+    """Counts items read and forwards progress to a callback (a tqdm bar or an ImportRun row)."""
+
+    def __init__(self, report: ImportReport, progress: Progress | None) -> None:
+        self.report = report
+        self.progress = progress
+        self.n = 0
+
+    def tick(self) -> None:
+        self.n += 1
+        if self.progress is not None and self.n % 100 == 0:
+            self.progress(self.n)
+
+
+class _Writer:
+    """Pass 2: batched upserts; references resolved through small caches."""
+
+    def __init__(self, report: ImportReport, actor: Any) -> None:
+        self.report = report
+        self.actor = actor
+        self.organisations: dict[tuple[str, str], int] = {}
+        self.programmes: dict[tuple[str, str], int] = {}
+        self.programme_providers: dict[int, int] = {}
+        self.isced: dict[str, int] = dict(IscedField.objects.values_list("code", "pk"))
+        self.programme_buffer: list[ProgrammeRecord] = []
+        self.offering_buffer: list[OfferingRecord] = []
+        self.deferred_offerings: list[OfferingRecord] = []
+        self.deferred_programmes: list[ProgrammeRecord] = []
+        self.touched_offerings: list[int] = []
+        self.touched_programmes: list[int] = []
+        self.now = timezone.now()
+
+    # --- providers ------------------------------------------------------------------------------------
+    def provider(self, record: ProviderRecord) -> None:
+        from battery_region.organisations.services import organisation_upsert_from_source
+
+        data: dict[str, Any] = {
+            "kind": record.kind,
+            "country": record.country,
+            "region": record.region,
+            "municipality_code": record.municipality_code,
+            "website": record.website,
+        }
+        for code in ("fi", "sv", "en"):
+            data[f"name_{code}"] = record.name.get(code, "") or ""
+            data[f"description_{code}"] = record.description.get(code, "") or ""
+        if not data["name_fi"]:  # Finnish is the required column: fall back to another language's name
+            data["name_fi"] = record.name.get("sv") or record.name.get("en") or record.source_id
+        organisation, status = organisation_upsert_from_source(
+            actor=None, source=record.source, source_id=record.source_id, data=data
+        )
+        self.organisations[_key(record)] = organisation.pk
+        self.report.count("provider", status)
+
+    def organisation_id(self, source: str, source_id: str) -> int | None:
+        key = (source, source_id)
+        if key not in self.organisations:
+            organisation = _find_organisation(source, source_id)
+            if organisation is None:
+                return None
+            self.organisations[key] = organisation.pk
+        return self.organisations[key]
+
+    # --- programmes -----------------------------------------------------------------------------------
+    def isced_id(self, code: str) -> int:
+        if code not in self.isced:
+            self.isced[code] = IscedField.objects.get_or_create(code=code)[0].pk
+        return self.isced[code]
+
+    def flush_programmes(self, records: list[ProgrammeRecord]) -> None:
+        if not records:
+            return
+        ready = []
+        for record in records:
+            if self.organisation_id(record.source, record.provider_source_id) is None:
+                self.deferred_programmes.append(record)
+            else:
+                ready.append(record)
+        by_source: dict[str, list[ProgrammeRecord]] = defaultdict(list)
+        for record in ready:
+            by_source[record.source].append(record)
+        for source, group in by_source.items():
+            existing = {
+                p.source_id: p
+                for p in Programme.objects.filter(source=source, source_id__in=[r.source_id for r in group])
+            }
+            create, update, audits = [], [], []
+            for record in group:
+                digest = _record_hash(record)
+                current = existing.get(record.source_id)
+                if current is not None and current.content_hash == digest:
+                    self.report.count("programme", "unchanged")
+                    self._remember_programme(current)
+                    continue
+                target = current or Programme(source=source, source_id=record.source_id)
+                before = snapshot(target) if current is not None else None
+                self._fill_programme(target, record, digest)
+                if current is None:
+                    create.append((target, record))
+                else:
+                    update.append((target, record))
+                    audits.append(self._audit_row(target, before))
+            if create:
+                Programme.objects.bulk_create([p for p, _ in create], batch_size=BATCH_SIZE)
+                if any(p.pk is None for p, _ in create):  # backends without RETURNING on bulk insert
+                    ids = dict(
+                        Programme.objects.filter(
+                            source=source, source_id__in=[p.source_id for p, _ in create]
+                        ).values_list("source_id", "pk")
+                    )
+                    for p, _ in create:
+                        p.pk = ids[p.source_id]
+                self.report.count("programme", "created", len(create))
+            if update:
+                Programme.objects.bulk_update(
+                    [p for p, _ in update], self._programme_columns(), batch_size=BATCH_SIZE
+                )
+                self.report.count("programme", "updated", len(update))
+                AuditEntry.objects.bulk_create([a for a in audits if a is not None], batch_size=BATCH_SIZE)
+            changed = create + update
+            self._set_isced(changed)
+            for programme, _record in changed:
+                self._remember_programme(programme)
+                self.touched_programmes.append(programme.pk)
+
+    def _remember_programme(self, programme: Programme) -> None:
+        self.programmes[(programme.source, programme.source_id)] = programme.pk
+        self.programme_providers[programme.pk] = programme.provider_id
+
+    @staticmethod
+    def _programme_columns() -> list[str]:
+        names = [f"{name}_{code}" for name in _PROGRAMME_FIELDS for code in ("fi", "sv", "en")]
+        return [
+            *names,
+            *_PROGRAMME_PLAIN,
+            "keywords",
+            "provider",
+            "raw_payload",
+            "content_hash",
+            "imported_at",
+            "updated_at",
+        ]
+
+    def _fill_programme(self, target: Programme, record: ProgrammeRecord, digest: str) -> None:
+        for name in _PROGRAMME_FIELDS:
+            text = getattr(record, name)
+            for code in ("fi", "sv", "en"):
+                setattr(target, f"{name}_{code}", (text.get(code) or "").strip())
+        if not target.title_fi:  # the required column; fall back so the programme is never untitled
+            target.title_fi = target.title_sv or target.title_en
+        for name in _PROGRAMME_PLAIN:
+            setattr(target, name, getattr(record, name))
+        target.keywords = ", ".join(record.keywords)
+        provider_id = self.organisation_id(record.source, record.provider_source_id)
+        assert provider_id is not None
+        target.provider_id = provider_id
+        target.raw_payload = record.raw or None
+        target.content_hash = digest
+        target.imported_at = self.now
+        target.updated_at = self.now
+        if target.pk is None:
+            target.created_at = self.now
+
+    def _set_isced(self, changed: list[tuple[Programme, ProgrammeRecord]]) -> None:
+        if not changed:
+            return
+        through = Programme.isced_fields.through
+        through.objects.filter(programme_id__in=[p.pk for p, _ in changed]).delete()
+        rows = [
+            through(programme_id=programme.pk, iscedfield_id=self.isced_id(code))
+            for programme, record in changed
+            for code in dict.fromkeys(record.isced_fields)
+        ]
+        through.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+
+    def _audit_row(self, instance: Any, before: dict[str, Any] | None) -> AuditEntry | None:
+        changes = diff(before, snapshot(instance))
+        changes.pop("imported_at", None)
+        changes.pop("updated_at", None)
+        changes.pop("content_hash", None)
+        if not changes:
+            return None
+        from django.contrib.contenttypes.models import ContentType
+
+        return AuditEntry(
+            actor=self.actor if getattr(self.actor, "is_authenticated", False) else None,
+            actor_label=getattr(self.actor, "email", "") or "system",
+            action=AuditEntry.Action.IMPORT,
+            content_type=ContentType.objects.get_for_model(type(instance)),
+            object_id=str(instance.pk),
+            object_repr=str(instance)[:300],
+            changes=changes,
+            message=f"re-import from {instance.source}",
+        )
+
+    # --- offerings ------------------------------------------------------------------------------------
+    def flush_offerings(self, records: list[OfferingRecord]) -> None:
+        if not records:
+            return
+        ready = []
+        missing = [r for r in records if (r.source, r.programme_source_id) not in self.programmes]
+        if missing:
+            for source in {r.source for r in missing}:
+                ids = [r.programme_source_id for r in missing if r.source == source]
+                for pk, source_id, provider_id in Programme.objects.filter(
+                    source=source, source_id__in=ids
+                ).values_list("pk", "source_id", "provider_id"):
+                    self.programmes[(source, source_id)] = pk
+                    self.programme_providers[pk] = provider_id
+        for record in records:
+            if (record.source, record.programme_source_id) in self.programmes:
+                ready.append(record)
+            else:
+                self.deferred_offerings.append(record)
+        by_source: dict[str, list[OfferingRecord]] = defaultdict(list)
+        for record in ready:
+            by_source[record.source].append(record)
+        for source, group in by_source.items():
+            existing = {
+                o.source_id: o
+                for o in Offering.objects.filter(source=source, source_id__in=[r.source_id for r in group])
+            }
+            create, update, audits = [], [], []
+            for record in group:
+                digest = _record_hash(record)
+                current = existing.get(record.source_id)
+                if current is not None and current.content_hash == digest:
+                    self.report.count("offering", "unchanged")
+                    continue
+                target = current or Offering(source=source, source_id=record.source_id)
+                before = snapshot(target) if current is not None else None
+                self._fill_offering(target, record, digest)
+                if current is None:
+                    create.append((target, record))
+                else:
+                    update.append((target, record))
+                    audits.append(self._audit_row(target, before))
+            if create:
+                Offering.objects.bulk_create([o for o, _ in create], batch_size=BATCH_SIZE)
+                if any(o.pk is None for o, _ in create):
+                    offering_ids = dict(
+                        Offering.objects.filter(
+                            source=source, source_id__in=[o.source_id for o, _ in create]
+                        ).values_list("source_id", "pk")
+                    )
+                    for o, _ in create:
+                        o.pk = offering_ids[o.source_id]
+                self.report.count("offering", "created", len(create))
+            if update:
+                Offering.objects.bulk_update(
+                    [o for o, _ in update], self._offering_columns(), batch_size=BATCH_SIZE
+                )
+                self.report.count("offering", "updated", len(update))
+                AuditEntry.objects.bulk_create([a for a in audits if a is not None], batch_size=BATCH_SIZE)
+            changed = create + update
+            self._set_windows(changed)
+            self.touched_offerings.extend(o.pk for o, _ in changed)
+
+    @staticmethod
+    def _offering_columns() -> list[str]:
+        names = [f"{name}_{code}" for name in _OFFERING_TEXT for code in ("fi", "sv", "en")]
+        return [
+            *names,
+            *_OFFERING_PLAIN,
+            "teaching_languages",
+            "programme",
+            "provider",
+            "raw_payload",
+            "content_hash",
+            "imported_at",
+            "updated_at",
+        ]
+
+    def _fill_offering(self, target: Offering, record: OfferingRecord, digest: str) -> None:
+        for name in _OFFERING_TEXT:
+            text = getattr(record, name)
+            for code in ("fi", "sv", "en"):
+                setattr(target, f"{name}_{code}", (text.get(code) or "").strip())
+        for name in _OFFERING_PLAIN:
+            setattr(target, name, getattr(record, name))
+        derive_start_period(target)
+        target.teaching_languages = ",".join(dict.fromkeys(record.teaching_languages))
+        programme_id = self.programmes[(record.source, record.programme_source_id)]
+        target.programme_id = programme_id
+        provider_id = None
+        if record.provider_source_id:
+            provider_id = self.organisation_id(record.source, record.provider_source_id)
+        target.provider_id = provider_id or self.programme_providers[programme_id]
+        target.raw_payload = record.raw or None
+        target.content_hash = digest
+        target.imported_at = self.now
+        target.updated_at = self.now
+        if target.pk is None:
+            target.created_at = self.now
+
+    def _set_windows(self, changed: list[tuple[Offering, OfferingRecord]]) -> None:
+        if not changed:
+            return
+        ApplicationWindow.objects.filter(offering_id__in=[o.pk for o, _ in changed]).delete()
+        rows = []
+        for offering, record in changed:
+            for window in record.application_windows:
+                row = ApplicationWindow(
+                    offering_id=offering.pk,
+                    opens=window.opens,
+                    closes=window.closes,
+                    continuous=window.continuous,
+                    url=window.url,
+                    created_at=self.now,
+                    updated_at=self.now,
+                )
+                for code in ("fi", "sv", "en"):
+                    setattr(row, f"entry_requirements_{code}", window.entry_requirements.get(code, "") or "")
+                rows.append(row)
+        ApplicationWindow.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+
+    # --- the stream -----------------------------------------------------------------------------------
+    def consume(self, items: Iterable[ParsedItem], ticker: ReportProgress) -> None:
+        for item in items:
+            ticker.tick()
+            if isinstance(item, ProviderRecord):
+                self.provider(item)
+            elif isinstance(item, ProgrammeRecord):
+                self.programme_buffer.append(item)
+                if len(self.programme_buffer) >= BATCH_SIZE:
+                    self._flush_all()
+            elif isinstance(item, OfferingRecord):
+                self.offering_buffer.append(item)
+                if len(self.offering_buffer) >= BATCH_SIZE:
+                    self._flush_all()
+        self._flush_all()
+        # Records that referred to something later in the stream: everything is known now.
+        programmes, self.deferred_programmes = self.deferred_programmes, []
+        self.flush_programmes(programmes)
+        offerings, self.deferred_offerings = self.deferred_offerings, []
+        for start in range(0, len(offerings), BATCH_SIZE):
+            self.flush_offerings(offerings[start : start + BATCH_SIZE])
+        if self.deferred_programmes or self.deferred_offerings:  # validated away in pass 1; a safety net
+            raise IntegrityError("unresolved references after the import")
+
+    def _flush_all(self) -> None:
+        programmes, self.programme_buffer = self.programme_buffer, []
+        self.flush_programmes(programmes)
+        offerings, self.offering_buffer = self.offering_buffer, []
+        self.flush_offerings(offerings)
+
+
+def derive_start_period(offering: Offering) -> None:
+    """Exact start dates also get a year and season, so one filter serves every precision."""
+    if offering.start_date is not None and offering.start_precision == Offering.StartPrecision.EXACT:
+        offering.start_year = offering.start_date.year
+        month = offering.start_date.month
+        offering.start_season = (
+            Offering.Season.SPRING
+            if month <= 5
+            else Offering.Season.SUMMER
+            if month <= 7
+            else Offering.Season.AUTUMN
+            if month <= 11
+            else Offering.Season.WINTER
+        )
+
+
+def _after_write(programme_ids: list[int], offering_ids: list[int]) -> None:
+    """Search index and tag suggestions follow the data inside the same transaction."""
+    hooks.offerings_changed(offering_ids)
+    hooks.programmes_changed(programme_ids)
+
+
+def run_import(
+    items: Callable[[], Iterable[ParsedItem]],
+    *,
+    actor: Any = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    label: str = "",
+) -> ImportReport:
+    """Validate, then (if valid) write every record in one transaction. See the module docstring."""
+    report = ImportReport(dry_run=dry_run)
+    ticker = ReportProgress(report, progress)
+    _validate(items(), ticker)
+    report.records_read = ticker.n
+    if not report.ok:
+        return report
+    writer = _Writer(report, actor)
+    try:
+        with transaction.atomic():
+            writer.consume(items(), ReportProgress(report, progress))
+            _after_write(writer.touched_programmes, writer.touched_offerings)
+            if dry_run:
+                raise _RollbackError
+            if any(v["created"] or v["updated"] for v in report.counts.values()):
+                _audit_summary(actor, report, label)
+    except _RollbackError:
+        pass
+    except IntegrityError as exc:  # validation should prevent this; never leave half an import behind
+        logger.exception("import rolled back")
+        report.add_problem(
+            Problem(
+                "?", "", gettext_noop("The database refused the import: %(error)s"), {"error": str(exc)[:200]}
+            )
+        )
+        report.counts.clear()
+    return report
+
+
+def _audit_summary(actor: Any, report: ImportReport, label: str) -> None:
+    """One audit entry per import run (per-record entries exist only for updates, with their diffs)."""
+    run = ImportRun.objects.create(
+        kind=label or "import",
+        status=ImportRun.Status.SUCCEEDED,
+        started_by=actor if getattr(actor, "is_authenticated", False) else None,
+        started_at=timezone.now(),
+        finished_at=timezone.now(),
+        progress_done=report.records_read,
+        progress_total=report.records_read,
+        report=report.as_dict(),
+    )
+    audit_record(
+        actor=actor,
+        action="import",
+        instance=run,
+        after={k: dict(v) for k, v in report.counts.items()},
+        message=label or "import",
+    )

@@ -1,0 +1,48 @@
+"""Side effects of catalogue writes that other apps own, called inside the writing transaction.
+
+The search index is updated in the same transaction as the data (so a rollback leaves both as they were);
+imported or edited programmes get role and skill suggestions (never silent tags). Both apps are optional
+for the catalogue, so a missing one is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+
+def offerings_changed(offering_ids: Iterable[int]) -> None:
+    ids = list(offering_ids)
+    if not ids:
+        return
+    try:
+        from battery_region.search.indexing import index_offerings
+    except ImportError:
+        return
+    index_offerings(ids)
+
+
+def offerings_removed(offering_ids: Iterable[int]) -> None:
+    ids = list(offering_ids)
+    if not ids:
+        return
+    try:
+        from battery_region.search.indexing import remove_offerings
+    except ImportError:
+        return
+    remove_offerings(ids)
+
+
+def programmes_changed(programme_ids: Iterable[int], *, actor: Any = None) -> None:
+    """Refresh the search text of the programmes' offerings and suggest tags for the programmes."""
+    ids = list(programme_ids)
+    if not ids:
+        return
+    from battery_region.catalogue.models import Offering
+
+    offerings_changed(Offering.objects.filter(programme_id__in=ids).values_list("pk", flat=True))
+    try:
+        from battery_region.skills.services import programme_tags_suggest
+    except ImportError:
+        return
+    programme_tags_suggest(programme_ids=ids, actor=None)
