@@ -125,9 +125,7 @@ class Programme(SourcedModel, TimeStampedModel):
     national_code = models.CharField(_("national code"), max_length=100, blank=True)
     is_vocational = models.BooleanField(_("vocational"), default=False)
     leads_to_qualification = models.BooleanField(_("leads to a qualification"), default=False)
-    isced_fields = models.ManyToManyField(
-        IscedField, verbose_name=_("fields of education (ISCED-F)"), blank=True
-    )
+    isced_fields = models.ManyToManyField(IscedField, verbose_name=_("fields of education (ISCED-F)"), blank=True)
     isced_level = models.PositiveSmallIntegerField(
         _("ISCED level"), null=True, blank=True, validators=[MaxValueValidator(8)]
     )
@@ -141,18 +139,12 @@ class Programme(SourcedModel, TimeStampedModel):
     nqf_level = models.PositiveSmallIntegerField(
         _("NQF level"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(8)]
     )
-    nqf_framework = models.CharField(
-        _("NQF framework"), max_length=10, choices=NqfFramework.choices, blank=True
-    )
+    nqf_framework = models.CharField(_("NQF framework"), max_length=10, choices=NqfFramework.choices, blank=True)
     credits_value = models.DecimalField(
         _("credits"), max_digits=7, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    credits_min = models.DecimalField(
-        _("credits (minimum)"), max_digits=7, decimal_places=1, null=True, blank=True
-    )
-    credits_max = models.DecimalField(
-        _("credits (maximum)"), max_digits=7, decimal_places=1, null=True, blank=True
-    )
+    credits_min = models.DecimalField(_("credits (minimum)"), max_digits=7, decimal_places=1, null=True, blank=True)
+    credits_max = models.DecimalField(_("credits (maximum)"), max_digits=7, decimal_places=1, null=True, blank=True)
     credits_system = models.CharField(
         _("credit system"), max_length=10, choices=CreditSystemChoices.choices, blank=True, db_index=True
     )
@@ -274,9 +266,7 @@ class Offering(SourcedModel, TimeStampedModel):
     end_date = models.DateField(_("end date"), null=True, blank=True)
     start_year = models.PositiveSmallIntegerField(_("start year"), null=True, blank=True)
     start_season = models.CharField(_("start season"), max_length=10, choices=Season.choices, blank=True)
-    duration = models.CharField(
-        _("duration (ISO 8601)"), max_length=20, blank=True, help_text=_("e.g. P2Y or P6M")
-    )
+    duration = models.CharField(_("duration (ISO 8601)"), max_length=20, blank=True, help_text=_("e.g. P2Y or P6M"))
     pace = models.CharField(_("pace"), max_length=12, choices=Pace.choices, blank=True)
     pace_percent = models.PositiveSmallIntegerField(
         _("pace (%)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)]

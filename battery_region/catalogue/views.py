@@ -11,8 +11,16 @@ def offering_list(request: HttpRequest) -> HttpResponse:
 
 
 def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "catalogue/programme.html", {"programme": get_object_or_404(Programme.objects.published(), pk=pk)})
+    return render(
+        request,
+        "catalogue/programme.html",
+        {"programme": get_object_or_404(Programme.objects.published(), pk=pk)},
+    )
 
 
 def offering_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return render(request, "catalogue/offering.html", {"offering": get_object_or_404(Offering.objects.published(), pk=pk)})
+    return render(
+        request,
+        "catalogue/offering.html",
+        {"offering": get_object_or_404(Offering.objects.published(), pk=pk)},
+    )

@@ -74,7 +74,8 @@ class PoliteClient:
 
     `backoff` is the first retry delay in seconds; it doubles on each further attempt. `max_retries` counts
     retries, so a request is tried at most `max_retries + 1` times. `sleep` and `clock` are injectable so
-    tests need not wait in real time; `transport` lets tests plug in an httpx mock transport.
+    tests need not wait in real time; `transport` lets tests plug in an httpx mock transport. `headers` adds
+    request headers some APIs ask callers to send (e.g. OPH's `Caller-Id`).
     """
 
     def __init__(
@@ -86,6 +87,7 @@ class PoliteClient:
         backoff: float = 0.5,
         timeout: float = 10.0,
         user_agent: str = DEFAULT_USER_AGENT,
+        headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -104,7 +106,7 @@ class PoliteClient:
         self._client = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
-            headers={"User-Agent": user_agent, "Accept": "application/json"},
+            headers={"User-Agent": user_agent, "Accept": "application/json", **(headers or {})},
             follow_redirects=True,
             transport=transport,
         )

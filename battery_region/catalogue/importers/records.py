@@ -70,9 +70,7 @@ class ProgrammeRecord:
     source_id: str
     ref: str
     title: Text
-    provider_source_id: (
-        str  # the provider in the same source (ProviderRecord.source_id or known Organisation)
-    )
+    provider_source_id: str  # the provider in the same source (ProviderRecord.source_id or known Organisation)
     description: Text = _field(default_factory=dict)
     learning_outcomes: Text = _field(default_factory=dict)
     qualification_title: Text = _field(default_factory=dict)

@@ -50,9 +50,7 @@ def _text(ref: str, field: str, text: Text, *, max_length: int | None, required:
             {"codes": ", ".join(sorted(unknown))},
         )
     if required and not any((text.get(code) or "").strip() for code in LANGUAGES):
-        yield Problem(
-            ref, field, gettext_noop("A text in Finnish, Swedish or English is required."), code="required"
-        )
+        yield Problem(ref, field, gettext_noop("A text in Finnish, Swedish or English is required."), code="required")
     if max_length is not None:
         for code in LANGUAGES:
             if len(text.get(code) or "") > max_length:
@@ -68,16 +66,12 @@ def _url_ok(ref: str, field: str, value: str) -> Iterator[Problem]:
     if not value:
         return
     if len(value) > 500:
-        yield Problem(
-            ref, field, gettext_noop("The address is longer than %(max)s characters."), {"max": 500}
-        )
+        yield Problem(ref, field, gettext_noop("The address is longer than %(max)s characters."), {"max": 500})
         return
     try:
         _url(value)
     except ValidationError:
-        yield Problem(
-            ref, field, gettext_noop("%(value)s is not a valid web address."), {"value": value[:100]}
-        )
+        yield Problem(ref, field, gettext_noop("%(value)s is not a valid web address."), {"value": value[:100]})
 
 
 def _level(ref: str, field: str, value: int | None, low: int, high: int) -> Iterator[Problem]:
@@ -114,9 +108,7 @@ def _credits(ref: str, record: ProgrammeRecord) -> Iterator[Problem]:
             yield Problem(
                 ref,
                 name,
-                gettext_noop(
-                    "Credits must be a non-negative number with at most one decimal, got %(value)s."
-                ),
+                gettext_noop("Credits must be a non-negative number with at most one decimal, got %(value)s."),
                 {"value": str(value)},
             )
     if record.credits_value is not None and not record.credits_system:
@@ -137,9 +129,7 @@ def _place(ref: str, country: str, region: str, municipality_code: str) -> Itera
         yield Problem(
             ref,
             "municipality_code",
-            gettext_noop(
-                "%(value)s is not a namespaced municipality code such as FI-kunta:564 or SE-kommun:2482."
-            ),
+            gettext_noop("%(value)s is not a namespaced municipality code such as FI-kunta:564 or SE-kommun:2482."),
             {"value": municipality_code},
         )
 
@@ -148,9 +138,7 @@ def validate_provider(record: ProviderRecord) -> list[Problem]:
     ref = record.ref
     problems = list(_text(ref, "name", record.name, max_length=200, required=True))
     if not record.source_id:
-        problems.append(
-            Problem(ref, "source_id", gettext_noop("The record has no identifier."), code="required")
-        )
+        problems.append(Problem(ref, "source_id", gettext_noop("The record has no identifier."), code="required"))
     if record.kind not in Organisation.Kind.values:
         problems.append(
             Problem(ref, "kind", gettext_noop("Unknown organisation kind %(value)s."), {"value": record.kind})
@@ -166,9 +154,7 @@ def validate_programme(record: ProgrammeRecord) -> list[Problem]:
     ref = record.ref
     problems: list[Problem] = []
     if not record.source_id:
-        problems.append(
-            Problem(ref, "source_id", gettext_noop("The record has no identifier."), code="required")
-        )
+        problems.append(Problem(ref, "source_id", gettext_noop("The record has no identifier."), code="required"))
     if not record.provider_source_id:
         problems.append(Problem(ref, "provider", gettext_noop("The provider is missing."), code="required"))
     problems += _text(ref, "title", record.title, max_length=300, required=True)
@@ -176,14 +162,10 @@ def validate_programme(record: ProgrammeRecord) -> list[Problem]:
     problems += _text(ref, "learning_outcomes", record.learning_outcomes, max_length=None, required=False)
     problems += _text(ref, "qualification_title", record.qualification_title, max_length=300, required=False)
     if record.kind not in PROGRAMME_KINDS:
-        problems.append(
-            Problem(ref, "kind", gettext_noop("Unknown programme kind %(value)s."), {"value": record.kind})
-        )
+        problems.append(Problem(ref, "kind", gettext_noop("Unknown programme kind %(value)s."), {"value": record.kind}))
     if len(record.national_type) > 60:
         problems.append(
-            Problem(
-                ref, "national_type", gettext_noop("The text is longer than %(max)s characters."), {"max": 60}
-            )
+            Problem(ref, "national_type", gettext_noop("The text is longer than %(max)s characters."), {"max": 60})
         )
     if len(record.national_code) > 100:
         problems.append(
@@ -225,9 +207,7 @@ def validate_offering(record: OfferingRecord) -> list[Problem]:
     ref = record.ref
     problems: list[Problem] = []
     if not record.source_id:
-        problems.append(
-            Problem(ref, "source_id", gettext_noop("The record has no identifier."), code="required")
-        )
+        problems.append(Problem(ref, "source_id", gettext_noop("The record has no identifier."), code="required"))
     if not record.programme_source_id:
         problems.append(Problem(ref, "programme", gettext_noop("The programme is missing."), code="required"))
     problems += _text(ref, "title", record.title, max_length=300, required=False)
@@ -259,9 +239,7 @@ def validate_offering(record: OfferingRecord) -> list[Problem]:
         problems.append(Problem(ref, "end_date", gettext_noop("The end date is before the start date.")))
     if record.start_precision == "season" and not (record.start_year and record.start_season):
         problems.append(
-            Problem(
-                ref, "start_season", gettext_noop("A start by season needs both the year and the season.")
-            )
+            Problem(ref, "start_season", gettext_noop("A start by season needs both the year and the season."))
         )
     if record.start_year is not None and not (1900 <= record.start_year <= 2100):
         problems.append(
@@ -275,9 +253,7 @@ def validate_offering(record: OfferingRecord) -> list[Problem]:
     for date_field, date in (("start_date", record.start_date), ("end_date", record.end_date)):
         if date is not None and not (1900 <= date.year <= 2100):
             problems.append(
-                Problem(
-                    ref, date_field, gettext_noop("The date %(value)s is out of range."), {"value": str(date)}
-                )
+                Problem(ref, date_field, gettext_noop("The date %(value)s is out of range."), {"value": str(date)})
             )
     if record.duration and not ISO_DURATION_RE.match(record.duration):
         problems.append(
@@ -289,9 +265,7 @@ def validate_offering(record: OfferingRecord) -> list[Problem]:
             )
         )
     if record.pace_percent is not None and not (1 <= record.pace_percent <= 100):
-        problems.append(
-            Problem(ref, "pace_percent", gettext_noop("The pace must be a percentage from 1 to 100."))
-        )
+        problems.append(Problem(ref, "pace_percent", gettext_noop("The pace must be a percentage from 1 to 100.")))
     if record.fee_amount is not None and record.fee_amount < 0:
         problems.append(Problem(ref, "fee_amount", gettext_noop("The fee cannot be negative.")))
     if record.fee_currency and not CURRENCY_RE.match(record.fee_currency):

@@ -149,6 +149,10 @@ class _RollbackError(Exception):
     """Raised inside the write transaction to undo a dry run."""
 
 
+class _AbortError(Exception):
+    """Raised inside the write transaction when pass 2 finds a problem pass 1 could not see."""
+
+
 def _key(record: ProviderRecord | ProgrammeRecord | OfferingRecord) -> tuple[str, str]:
     return (record.source, record.source_id)
 
@@ -159,7 +163,7 @@ def _record_hash(record: ProgrammeRecord | OfferingRecord | ProviderRecord) -> s
     return content_hash(data)
 
 
-def _validate(items: Iterable[ParsedItem], report: ReportProgress) -> None:
+def _validate(items: Iterable[ParsedItem], report: ReportProgress, permitted: set[int] | None = None) -> None:
     """Pass 1: every record checked; references between records and to the database resolved."""
     seen: dict[str, set[tuple[str, str]]] = {"provider": set(), "programme": set(), "offering": set()}
     wanted_providers: dict[tuple[str, str], str] = {}
@@ -172,6 +176,12 @@ def _validate(items: Iterable[ParsedItem], report: ReportProgress) -> None:
             continue
         if isinstance(item, ProviderRecord):
             kind, problems = "provider", validate_provider(item)
+            if permitted is not None:
+                problems.append(
+                    Problem(
+                        item.ref, "provider", gettext_noop("Only platform administrators may import organisations.")
+                    )
+                )
         elif isinstance(item, ProgrammeRecord):
             kind, problems = "programme", validate_programme(item)
             wanted_providers.setdefault((item.source, item.provider_source_id), item.ref)
@@ -199,32 +209,51 @@ def _validate(items: Iterable[ParsedItem], report: ReportProgress) -> None:
         seen[kind].add(key)
 
     missing_providers = {k: ref for k, ref in wanted_providers.items() if k[1] and k not in seen["provider"]}
+    if permitted is not None:
+        for (source, source_id), ref in wanted_providers.items():
+            organisation = _find_organisation(source, source_id)
+            if organisation is not None and organisation.pk not in permitted:
+                rep.add_problem(
+                    Problem(
+                        ref,
+                        "provider",
+                        gettext_noop("You may not edit the records of %(name)s."),
+                        {"name": str(organisation)},
+                        code="permission",
+                    )
+                )
     for (source, source_id), ref in missing_providers.items():
         if _find_organisation(source, source_id) is None:
             rep.add_problem(
                 Problem(
                     ref,
                     "provider",
-                    gettext_noop(
-                        "Unknown provider %(id)s: it is neither in this import nor on the platform."
-                    ),
+                    gettext_noop("Unknown provider %(id)s: it is neither in this import nor on the platform."),
                     {"id": source_id},
                 )
             )
-    missing_programmes = {
-        k: ref for k, ref in wanted_programmes.items() if k[1] and k not in seen["programme"]
-    }
+    missing_programmes = {k: ref for k, ref in wanted_programmes.items() if k[1] and k not in seen["programme"]}
     by_source: dict[str, list[str]] = defaultdict(list)
     for source, source_id in missing_programmes:
+        pk = _pk(source_id)
+        if pk is not None:
+            if not Programme.objects.filter(pk=pk).exists():
+                rep.add_problem(
+                    Problem(
+                        missing_programmes[(source, source_id)],
+                        "programme",
+                        gettext_noop("Unknown programme %(id)s: it is neither in this import nor on the platform."),
+                        {"id": source_id},
+                    )
+                )
+            continue
         by_source[source].append(source_id)
     for source, ids in by_source.items():
         known: set[str] = set()
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = ids[start : start + BATCH_SIZE]
             known.update(
-                Programme.objects.filter(source=source, source_id__in=chunk).values_list(
-                    "source_id", flat=True
-                )
+                Programme.objects.filter(source=source, source_id__in=chunk).values_list("source_id", flat=True)
             )
         for source_id in ids:
             if source_id not in known:
@@ -232,16 +261,26 @@ def _validate(items: Iterable[ParsedItem], report: ReportProgress) -> None:
                     Problem(
                         missing_programmes[(source, source_id)],
                         "programme",
-                        gettext_noop(
-                            "Unknown programme %(id)s: it is neither in this import nor on the platform."
-                        ),
+                        gettext_noop("Unknown programme %(id)s: it is neither in this import nor on the platform."),
                         {"id": source_id},
                     )
                 )
 
 
+PK_PREFIX = "pk:"  # a reference by primary key, used by the API for records already on the platform
+
+
+def _pk(reference: str) -> int | None:
+    if reference.startswith(PK_PREFIX) and reference[len(PK_PREFIX) :].isdigit():
+        return int(reference[len(PK_PREFIX) :])
+    return None
+
+
 def _find_organisation(source: str, source_id: str) -> Organisation | None:
-    """A provider reference: the organisation imported from the same source, else one with that slug."""
+    """A provider reference: `pk:N`, the organisation imported from the same source, else one with that slug."""
+    pk = _pk(source_id)
+    if pk is not None:
+        return Organisation.objects.filter(pk=pk).first()
     organisation = Organisation.objects.filter(source=source, source_id=source_id).first()
     if organisation is None:
         organisation = Organisation.objects.filter(slug=source_id).first()
@@ -265,9 +304,10 @@ class ReportProgress:
 class _Writer:
     """Pass 2: batched upserts; references resolved through small caches."""
 
-    def __init__(self, report: ImportReport, actor: Any) -> None:
+    def __init__(self, report: ImportReport, actor: Any, permitted: set[int] | None = None) -> None:
         self.report = report
         self.actor = actor
+        self.permitted = permitted
         self.organisations: dict[tuple[str, str], int] = {}
         self.programmes: dict[tuple[str, str], int] = {}
         self.programme_providers: dict[int, int] = {}
@@ -311,6 +351,19 @@ class _Writer:
             self.organisations[key] = organisation.pk
         return self.organisations[key]
 
+    def _guard(self, provider_id: int, ref: str) -> None:
+        """An upload may not overwrite another organisation's record that happens to share its identifier."""
+        if self.permitted is not None and provider_id not in self.permitted:
+            self.report.add_problem(
+                Problem(
+                    ref,
+                    "source_id",
+                    gettext_noop("This identifier belongs to another organisation's record; use another one."),
+                    code="permission",
+                )
+            )
+            raise _AbortError
+
     # --- programmes -----------------------------------------------------------------------------------
     def isced_id(self, code: str) -> int:
         if code not in self.isced:
@@ -342,6 +395,8 @@ class _Writer:
                     self.report.count("programme", "unchanged")
                     self._remember_programme(current)
                     continue
+                if current is not None:
+                    self._guard(current.provider_id, record.ref)
                 target = current or Programme(source=source, source_id=record.source_id)
                 before = snapshot(target) if current is not None else None
                 self._fill_programme(target, record, digest)
@@ -362,9 +417,7 @@ class _Writer:
                         p.pk = ids[p.source_id]
                 self.report.count("programme", "created", len(create))
             if update:
-                Programme.objects.bulk_update(
-                    [p for p, _ in update], self._programme_columns(), batch_size=BATCH_SIZE
-                )
+                Programme.objects.bulk_update([p for p, _ in update], self._programme_columns(), batch_size=BATCH_SIZE)
                 self.report.count("programme", "updated", len(update))
                 AuditEntry.objects.bulk_create([a for a in audits if a is not None], batch_size=BATCH_SIZE)
             changed = create + update
@@ -449,6 +502,14 @@ class _Writer:
             return
         ready = []
         missing = [r for r in records if (r.source, r.programme_source_id) not in self.programmes]
+        for record in missing:
+            pk = _pk(record.programme_source_id)
+            if pk is not None:
+                programme = Programme.objects.filter(pk=pk).values_list("pk", "provider_id").first()
+                if programme is not None:
+                    self.programmes[(record.source, record.programme_source_id)] = programme[0]
+                    self.programme_providers[programme[0]] = programme[1]
+        missing = [r for r in missing if (r.source, r.programme_source_id) not in self.programmes]
         if missing:
             for source in {r.source for r in missing}:
                 ids = [r.programme_source_id for r in missing if r.source == source]
@@ -477,6 +538,8 @@ class _Writer:
                 if current is not None and current.content_hash == digest:
                     self.report.count("offering", "unchanged")
                     continue
+                if current is not None:
+                    self._guard(current.provider_id, record.ref)
                 target = current or Offering(source=source, source_id=record.source_id)
                 before = snapshot(target) if current is not None else None
                 self._fill_offering(target, record, digest)
@@ -497,9 +560,7 @@ class _Writer:
                         o.pk = offering_ids[o.source_id]
                 self.report.count("offering", "created", len(create))
             if update:
-                Offering.objects.bulk_update(
-                    [o for o, _ in update], self._offering_columns(), batch_size=BATCH_SIZE
-                )
+                Offering.objects.bulk_update([o for o, _ in update], self._offering_columns(), batch_size=BATCH_SIZE)
                 self.report.count("offering", "updated", len(update))
                 AuditEntry.objects.bulk_create([a for a in audits if a is not None], batch_size=BATCH_SIZE)
             changed = create + update
@@ -624,15 +685,20 @@ def run_import(
     dry_run: bool = False,
     progress: Progress | None = None,
     label: str = "",
+    permitted_organisations: set[int] | None = None,
 ) -> ImportReport:
-    """Validate, then (if valid) write every record in one transaction. See the module docstring."""
+    """Validate, then (if valid) write every record in one transaction. See the module docstring.
+
+    `permitted_organisations` limits an import to records of those organisations (an editor's upload);
+    None means a trusted job (command line, harvest) that may write any provider's records.
+    """
     report = ImportReport(dry_run=dry_run)
     ticker = ReportProgress(report, progress)
-    _validate(items(), ticker)
+    _validate(items(), ticker, permitted_organisations)
     report.records_read = ticker.n
     if not report.ok:
         return report
-    writer = _Writer(report, actor)
+    writer = _Writer(report, actor, permitted_organisations)
     try:
         with transaction.atomic():
             writer.consume(items(), ReportProgress(report, progress))
@@ -643,12 +709,12 @@ def run_import(
                 _audit_summary(actor, report, label)
     except _RollbackError:
         pass
+    except _AbortError:
+        report.counts.clear()
     except IntegrityError as exc:  # validation should prevent this; never leave half an import behind
         logger.exception("import rolled back")
         report.add_problem(
-            Problem(
-                "?", "", gettext_noop("The database refused the import: %(error)s"), {"error": str(exc)[:200]}
-            )
+            Problem("?", "", gettext_noop("The database refused the import: %(error)s"), {"error": str(exc)[:200]})
         )
         report.counts.clear()
     return report

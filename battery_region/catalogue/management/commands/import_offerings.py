@@ -57,9 +57,7 @@ class Command(BaseCommand):
             counter.update(n - last[0] if n >= last[0] else n)
             last[0] = n
 
-        report = run_import(
-            items, dry_run=options["dry_run"], progress=progress, label=f"import:{options['fmt']}"
-        )
+        report = run_import(items, dry_run=options["dry_run"], progress=progress, label=f"import:{options['fmt']}")
         bar.close()
         counter.close()
         self.stdout.write(f"read {report.records_read} records from {len(paths)} file(s), {total} bytes")
