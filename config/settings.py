@@ -56,15 +56,11 @@ if not DEBUG and (SECRET_KEY == _DEV_SECRET or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured("SECRET_KEY must be a unique value of at least 50 characters in production")
 
 ALLOWED_HOSTS: list[str] = [
-    h.strip()
-    for h in _str("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "").split(",")
-    if h.strip()
+    h.strip() for h in _str("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "").split(",") if h.strip()
 ]
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is off")
-CSRF_TRUSTED_ORIGINS: list[str] = [
-    o.strip() for o in _str("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+CSRF_TRUSTED_ORIGINS: list[str] = [o.strip() for o in _str("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 SITE_URL = _str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
@@ -130,9 +126,7 @@ TEMPLATES = [
 VAR_DIR.mkdir(exist_ok=True)
 _SUPPORTED_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
 try:
-    DATABASES = {
-        "default": env.db_url_config(_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'battery_region.sqlite3'}"))
-    }
+    DATABASES = {"default": env.db_url_config(_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'battery_region.sqlite3'}"))}
     if DATABASES["default"].get("ENGINE") not in _SUPPORTED_ENGINES:
         raise ValueError("use a postgres:// or sqlite:/// URL")
 except Exception as exc:  # django-environ raises several types for malformed URLs
@@ -230,6 +224,7 @@ USE_TZ = True
 # --- Static and media -------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     # npm packages installed by `make install`, served as our own static files (no CDN)
@@ -279,3 +274,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": _str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6 default, adopted now

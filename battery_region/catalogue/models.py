@@ -315,6 +315,10 @@ class Offering(SourcedModel, TimeStampedModel):
     def language_list(self) -> list[str]:
         return [code for code in self.teaching_languages.split(",") if code]
 
+    def get_teaching_languages_display(self) -> str:
+        names = dict(LANGUAGE_CHOICES)
+        return ", ".join(str(names.get(code, code)) for code in self.language_list)
+
     @property
     def has_ended(self) -> bool:
         return self.end_date is not None and self.end_date < timezone.localdate()

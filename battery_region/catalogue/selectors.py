@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from django.db.models import QuerySet
 
 from battery_region.catalogue.filters import CatalogueFilters
@@ -40,3 +42,51 @@ def apply_filters(qs: QuerySet[Offering], filters: CatalogueFilters) -> QuerySet
 def offering_list_public(*, filters: CatalogueFilters) -> QuerySet[Offering]:
     qs = Offering.objects.published().select_related("programme", "provider")
     return apply_filters(qs, filters).order_by("start_date", "pk")
+
+
+def offering_regions() -> list[str]:
+    return list(
+        Offering.objects.published().exclude(region="").order_by("region").values_list("region", flat=True).distinct()
+    )
+
+
+@dataclass
+class CatalogueResult:
+    offerings: list[Offering]
+    total: int
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    did_you_mean: str | None = None
+    snippets: dict[int, str] = field(default_factory=dict)
+    scores: dict[int, float] = field(default_factory=dict)
+    expanded_terms: list[str] = field(default_factory=list)
+
+
+def catalogue_search(*, q: str, language: str, filters: CatalogueFilters, page: int, page_size: int) -> CatalogueResult:
+    """One page of the catalogue: ranked by the search service, with facet counts, offerings loaded in order."""
+    from battery_region.search.service import search_catalogue
+
+    result = search_catalogue(q=q, language=language, filters=filters, page=page, page_size=page_size)
+    ids = [hit.offering_id for hit in result.items]
+    loaded = (
+        Offering.objects.select_related("programme", "provider").prefetch_related("application_windows").in_bulk(ids)
+    )
+    return CatalogueResult(
+        offerings=[loaded[i] for i in ids if i in loaded],
+        total=result.total,
+        facets=result.facets,
+        did_you_mean=result.did_you_mean,
+        snippets={hit.offering_id: hit.snippet for hit in result.items},
+        scores={hit.offering_id: hit.score for hit in result.items},
+        expanded_terms=result.expanded_terms,
+    )
+
+
+def catalogue_export_queryset(*, q: str, language: str, filters: CatalogueFilters) -> QuerySet[Offering]:
+    """Everything an export should contain: the whole filtered (and searched) list, not one page."""
+    qs = offering_list_public(filters=filters)
+    if q:
+        from battery_region.search.service import search_catalogue
+
+        result = search_catalogue(q=q, language=language, filters=filters, page=1, page_size=10_000)
+        qs = qs.filter(pk__in=[hit.offering_id for hit in result.items])
+    return qs.select_related("programme", "provider").prefetch_related("application_windows", "programme__isced_fields")

@@ -32,7 +32,10 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         before = snapshot(type(obj).objects.get(pk=obj.pk)) if change and obj.pk else None
+        unchanged = before is not None and snapshot(obj) == before  # e.g. saved only to edit an inline
         super().save_model(request, obj, form, change)
+        if unchanged:
+            return
         audit_record(
             actor=request.user,
             action="update" if change else "create",
@@ -48,17 +51,13 @@ class AuditedAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         for obj in queryset:
-            audit_record(
-                actor=request.user, action="delete", instance=obj, before=snapshot(obj), message="admin"
-            )
+            audit_record(actor=request.user, action="delete", instance=obj, before=snapshot(obj), message="admin")
         super().delete_queryset(request, queryset)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save(commit=False)
         for obj in formset.deleted_objects:
-            audit_record(
-                actor=request.user, action="delete", instance=obj, before=snapshot(obj), message="admin"
-            )
+            audit_record(actor=request.user, action="delete", instance=obj, before=snapshot(obj), message="admin")
             obj.delete()
         for obj in instances:
             existing = type(obj).objects.filter(pk=obj.pk).first() if obj.pk else None

@@ -9,6 +9,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
+from pydantic import BaseModel, ConfigDict
 
 from battery_region.core.translation import as_dict
 
@@ -19,7 +20,11 @@ class TranslatedTextOut(Schema):
     en: str
 
 
-class TranslatedTextIn(Schema):
+class TranslatedTextIn(BaseModel):
+    """Plain pydantic, not ninja's Schema: Schema reads attributes, so "text" would pass as {} silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
     fi: str | None = None
     sv: str | None = None
     en: str | None = None
@@ -93,9 +98,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(NinjaValidationError)
     def _validation(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-        fields = [
-            {"field": _loc_to_field(e.get("loc", ())), "message": str(e.get("msg", ""))} for e in exc.errors
-        ]
+        fields = [{"field": _loc_to_field(e.get("loc", ())), "message": str(e.get("msg", ""))} for e in exc.errors]
         return _error(api, request, 422, "validation_error", "The request is not valid.", fields)
 
     @api.exception_handler(DjangoValidationError)

@@ -19,9 +19,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="time")),
                 ("actor_label", models.CharField(blank=True, max_length=200, verbose_name="actor label")),
@@ -67,9 +65,7 @@ class Migration(migrations.Migration):
                 "verbose_name": "audit entry",
                 "verbose_name_plural": "audit trail",
                 "ordering": ["-created_at", "-id"],
-                "indexes": [
-                    models.Index(fields=["content_type", "object_id"], name="core_audite_content_45f5e6_idx")
-                ],
+                "indexes": [models.Index(fields=["content_type", "object_id"], name="core_audite_content_45f5e6_idx")],
             },
         ),
     ]

@@ -43,3 +43,34 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
         else:
             params[key] = value
     return "?" + urlencode(list(params.lists()), doseq=True) if params else "?"
+
+
+_ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "a", "h3", "h4", "h5", "blockquote"}
+
+
+@register.filter
+def sanitize(value: Any) -> str:
+    """User- or registry-supplied HTML, reduced to harmless formatting (scripts, styles, handlers removed)."""
+    import nh3
+    from django.utils.safestring import mark_safe
+
+    if not value:
+        return ""
+    cleaned = nh3.clean(
+        str(value),
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return mark_safe(cleaned)  # noqa: S308 - nh3 has removed everything unsafe
+
+
+@register.filter
+def split_codes(value: str) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    return mapping.get(key) if hasattr(mapping, "get") else None
