@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -157,10 +157,17 @@ def _key(record: ProviderRecord | ProgrammeRecord | OfferingRecord) -> tuple[str
     return (record.source, record.source_id)
 
 
+def _plain(value: Any) -> Any:
+    """Dataclass records as dicts, without copying the (possibly large) raw payloads the way asdict() does."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value) if f.name != "ref"}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _record_hash(record: ProgrammeRecord | OfferingRecord | ProviderRecord) -> str:
-    data = asdict(record)
-    data.pop("ref", None)
-    return content_hash(data)
+    return content_hash(_plain(record))
 
 
 def _validate(items: Iterable[ParsedItem], report: ReportProgress, permitted: set[int] | None = None) -> None:
@@ -308,7 +315,7 @@ class _Writer:
         self.report = report
         self.actor = actor
         self.permitted = permitted
-        self.organisations: dict[tuple[str, str], int] = {}
+        self.organisations: dict[tuple[str, str], int | None] = {}
         self.programmes: dict[tuple[str, str], int] = {}
         self.programme_providers: dict[int, int] = {}
         self.isced: dict[str, int] = dict(IscedField.objects.values_list("code", "pk"))
@@ -346,9 +353,7 @@ class _Writer:
         key = (source, source_id)
         if key not in self.organisations:
             organisation = _find_organisation(source, source_id)
-            if organisation is None:
-                return None
-            self.organisations[key] = organisation.pk
+            self.organisations[key] = organisation.pk if organisation is not None else None
         return self.organisations[key]
 
     def _guard(self, provider_id: int, ref: str) -> None:
@@ -385,7 +390,9 @@ class _Writer:
         for source, group in by_source.items():
             existing = {
                 p.source_id: p
-                for p in Programme.objects.filter(source=source, source_id__in=[r.source_id for r in group])
+                for p in Programme.objects.filter(source=source, source_id__in=[r.source_id for r in group]).defer(
+                    "raw_payload"
+                )
             }
             create, update, audits = [], [], []
             for record in group:
@@ -529,7 +536,9 @@ class _Writer:
         for source, group in by_source.items():
             existing = {
                 o.source_id: o
-                for o in Offering.objects.filter(source=source, source_id__in=[r.source_id for r in group])
+                for o in Offering.objects.filter(source=source, source_id__in=[r.source_id for r in group]).defer(
+                    "raw_payload"
+                )
             }
             create, update, audits = [], [], []
             for record in group:
