@@ -35,7 +35,9 @@ install: $(VENV)/.synced node_modules/.installed
 run: install
 	$(MANAGE) migrate --no-input
 	$(MANAGE) load_demo_data
-	$(MANAGE) runserver $(HOST):$(PORT)
+	@# the task worker runs background jobs (harvests started from the admin) next to the web server
+	$(MANAGE) db_worker --interval 2 & worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+		$(MANAGE) runserver $(HOST):$(PORT)
 
 demo-data: install
 	$(MANAGE) load_demo_data

@@ -695,6 +695,7 @@ def run_import(
     progress: Progress | None = None,
     label: str = "",
     permitted_organisations: set[int] | None = None,
+    run: ImportRun | None = None,
 ) -> ImportReport:
     """Validate, then (if valid) write every record in one transaction. See the module docstring.
 
@@ -715,7 +716,7 @@ def run_import(
             if dry_run:
                 raise _RollbackError
             if any(v["created"] or v["updated"] for v in report.counts.values()):
-                _audit_summary(actor, report, label)
+                _audit_summary(actor, report, label, run)
     except _RollbackError:
         pass
     except _AbortError:
@@ -729,8 +730,11 @@ def run_import(
     return report
 
 
-def _audit_summary(actor: Any, report: ImportReport, label: str) -> None:
+def _audit_summary(actor: Any, report: ImportReport, label: str, run: ImportRun | None = None) -> None:
     """One audit entry per import run (per-record entries exist only for updates, with their diffs)."""
+    if run is not None:
+        audit_record(actor=actor, action="import", instance=run, after={k: dict(v) for k, v in report.counts.items()})
+        return
     run = ImportRun.objects.create(
         kind=label or "import",
         status=ImportRun.Status.SUCCEEDED,
