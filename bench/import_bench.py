@@ -101,6 +101,8 @@ def _worker(fmt: str, database: str, paths: list[str]) -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    # Production settings: with DEBUG on, Django keeps every SQL statement in memory.
+    os.environ.update({"DEBUG": "false", "SECRET_KEY": "bench-" + "x" * 60, "ALLOWED_HOSTS": "localhost"})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
 

@@ -7,7 +7,7 @@ for the catalogue, so a missing one is skipped.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 
@@ -33,14 +33,18 @@ def offerings_removed(offering_ids: Iterable[int]) -> None:
     remove_offerings(ids)
 
 
-def programmes_changed(programme_ids: Iterable[int], *, actor: Any = None) -> None:
-    """Refresh the search text of the programmes' offerings and suggest tags for the programmes."""
+def programmes_changed(
+    programme_ids: Iterable[int], *, already_indexed: Collection[int] = (), actor: Any = None
+) -> None:
+    """Refresh the search text of the programmes' offerings (skipping those just indexed) and suggest tags."""
     ids = list(programme_ids)
     if not ids:
         return
     from battery_region.catalogue.models import Offering
 
-    offerings_changed(Offering.objects.filter(programme_id__in=ids).values_list("pk", flat=True))
+    offering_ids = Offering.objects.filter(programme_id__in=ids).values_list("pk", flat=True)
+    stale = [pk for pk in offering_ids if pk not in already_indexed]
+    offerings_changed(stale)
     try:
         from battery_region.skills.services import programme_tags_suggest
     except ImportError:

@@ -158,3 +158,15 @@ def test_an_upload_cannot_overwrite_another_organisations_record(org_a, org_b):
     report = run_import(lambda: [attempt], permitted_organisations={org_a.pk})
     assert not report.ok
     assert Programme.objects.get(source_id="shared").title_fi == "Akkukoulutus"
+
+
+def test_a_programme_without_provider_takes_its_offerings_provider():
+    orphan = programme(provider_source_id="")
+    with_provider = offering(provider_source_id="org-1")
+    report = run_import(lambda: [provider(), orphan, with_provider])
+    assert report.ok, report.problem_lines()
+    assert Programme.objects.get().provider.source_id == "org-1"
+    assert run_import(lambda: [provider(), orphan, with_provider]).counts["programme"]["unchanged"] == 1
+
+    lonely = run_import(lambda: [programme("p-9", provider_source_id="")])
+    assert [p.field for p in lonely.problems] == ["provider"]

@@ -7,7 +7,7 @@ one normalised form (`records.py`), so the mapping lives here once and every par
 Conventions of this module:
 - functions are pure and never touch the database;
 - a value that is *absent* gives None (or an empty result); a value that is present but *not understood*
-  raises `UnknownCode` or `InvalidDate`, so the caller can yield a `Problem` naming its own field
+  raises `UnknownCodeError` or `InvalidDateError`, so the caller can yield a `Problem` naming its own field
   (`problem_from_error` builds that Problem with a translatable message);
 - nothing here knows about one source's document structure; that stays in the parser.
 """
@@ -17,11 +17,12 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+import ijson
 from django.utils.translation import gettext_noop
 
 from battery_region.catalogue.credits import CreditSystem
@@ -36,7 +37,7 @@ FINLAND = ZoneInfo("Europe/Helsinki")
 # --- errors -------------------------------------------------------------------------------------------------
 
 
-class UnknownCode(ValueError):
+class UnknownCodeError(ValueError):
     """A code is present but not one we know; the caller turns it into a Problem naming its field."""
 
     def __init__(self, code: object, kind: str = "code") -> None:
@@ -45,7 +46,7 @@ class UnknownCode(ValueError):
         super().__init__(f"unknown {kind} {self.code!r}")
 
 
-class InvalidDate(ValueError):
+class InvalidDateError(ValueError):
     """A date/time is unreadable (`reason="format"`) or outside MIN_YEAR..MAX_YEAR (`reason="range"`)."""
 
     def __init__(self, value: object, reason: str) -> None:
@@ -59,9 +60,9 @@ MSG_DATE_FORMAT = gettext_noop("Cannot read the date %(value)s.")
 MSG_DATE_RANGE = gettext_noop("The date %(value)s is outside the years %(min)s–%(max)s.")
 
 
-def problem_from_error(error: UnknownCode | InvalidDate, *, ref: str, field: str) -> Problem:
+def problem_from_error(error: UnknownCodeError | InvalidDateError, *, ref: str, field: str) -> Problem:
     """The Problem for a normalisation error, with a translatable message and its parameters."""
-    if isinstance(error, UnknownCode):
+    if isinstance(error, UnknownCodeError):
         return Problem(ref=ref, field=field, message=MSG_UNKNOWN_CODE, params={"code": error.code}, code="unknown")
     if error.reason == "range":
         return Problem(
@@ -170,7 +171,7 @@ def parse_koodi_uri(uri: object) -> KoodiUri | None:
 def _expect_koodi(uri: object, koodisto: str) -> KoodiUri:
     koodi = parse_koodi_uri(uri)
     if koodi is None or koodi.koodisto != koodisto:
-        raise UnknownCode(uri, koodisto)
+        raise UnknownCodeError(uri, koodisto)
     return koodi
 
 
@@ -186,17 +187,17 @@ def isced_f_from_koodi(uri: object) -> str | None:
     inter-disciplinary code `XX88`, and `0820` has no ISCED-F counterpart (EuropassConversion.scala in
     Opetushallitus/kouta-external, see reference/education-data.md §1.7). Other koodistot that sit next to
     the field codes in Kouta (e.g. `okmohjauksenala_4`) are not ISCED-F and give None; a malformed field
-    code raises UnknownCode.
+    code raises UnknownCodeError.
     """
     koodi = parse_koodi_uri(uri)
     if koodi is None:
-        raise UnknownCode(uri, "koulutusala")
+        raise UnknownCodeError(uri, "koulutusala")
     level = _FIELD_KOODISTO_RE.match(koodi.koodisto)
     if level is None:
         return None
     digits = _FIELD_DIGITS[level.group(1)]
     if not re.fullmatch(rf"\d{{{digits}}}", koodi.value):
-        raise UnknownCode(uri, "koulutusala")
+        raise UnknownCodeError(uri, "koulutusala")
     code = koodi.value
     if digits == 4 and code == "0820":
         return None
@@ -213,20 +214,20 @@ def isced_level_from_koodi(uri: object) -> int | None:
     """
     koodi = parse_koodi_uri(uri)
     if koodi is None or not koodi.koodisto.startswith("kansallinenkoulutusluokitus2016koulutusastetaso"):
-        raise UnknownCode(uri, "koulutusaste")
+        raise UnknownCodeError(uri, "koulutusaste")
     if koodi.koodisto.endswith("taso2"):
         return None
     if not re.fullmatch(r"[0-9]", koodi.value):
-        raise UnknownCode(uri, "koulutusaste")
+        raise UnknownCodeError(uri, "koulutusaste")
     level = int(koodi.value)
     return None if level == 9 else level
 
 
 def level_from_koodi(uri: object, koodisto: str = "eqf") -> int:
-    """The level 1–8 of an `eqf_N` or `nqf_N` koodiUri; anything else raises UnknownCode."""
+    """The level 1–8 of an `eqf_N` or `nqf_N` koodiUri; anything else raises UnknownCodeError."""
     koodi = _expect_koodi(uri, koodisto)
     if not re.fullmatch(r"[1-8]", koodi.value):
-        raise UnknownCode(uri, koodisto)
+        raise UnknownCodeError(uri, koodisto)
     return int(koodi.value)
 
 
@@ -234,7 +235,7 @@ def eqf_level_from_uri(uri: object) -> int:
     """The EQF level of an EU vocabulary URI `http://data.europa.eu/snb/eqf/N` (N 1–8)."""
     match = re.fullmatch(r"https?://data\.europa\.eu/snb/eqf/([1-8])", str(uri).strip())
     if match is None:
-        raise UnknownCode(uri, "eqf")
+        raise UnknownCodeError(uri, "eqf")
     return int(match.group(1))
 
 
@@ -242,7 +243,7 @@ def isced_f_from_uri(uri: object) -> str:
     """The ISCED-F code of an EU vocabulary URI `http://data.europa.eu/snb/isced-f/NNNN` (2–4 digits)."""
     match = re.fullmatch(r"https?://data\.europa\.eu/snb/isced-f/(\d{2,4})", str(uri).strip())
     if match is None:
-        raise UnknownCode(uri, "isced-f")
+        raise UnknownCodeError(uri, "isced-f")
     return match.group(1)
 
 
@@ -269,7 +270,7 @@ def credit_system_from_koodi(uri: object) -> CreditSystem | None:
     """
     koodi = _expect_koodi(uri, "opintojenlaajuusyksikko")
     if koodi.value not in _CREDIT_UNITS:
-        raise UnknownCode(uri, "opintojenlaajuusyksikko")
+        raise UnknownCodeError(uri, "opintojenlaajuusyksikko")
     return _CREDIT_UNITS[koodi.value]
 
 
@@ -287,7 +288,7 @@ def teaching_languages_from_koodi(uri: object) -> list[str]:
     """The ISO 639-1 teaching languages of an `oppilaitoksenopetuskieli_N` koodiUri."""
     koodi = _expect_koodi(uri, "oppilaitoksenopetuskieli")
     if koodi.value not in _TEACHING_LANGUAGES:
-        raise UnknownCode(uri, "oppilaitoksenopetuskieli")
+        raise UnknownCodeError(uri, "oppilaitoksenopetuskieli")
     return list(_TEACHING_LANGUAGES[koodi.value])
 
 
@@ -299,7 +300,7 @@ def season_from_koodi(uri: object) -> str:
     koodi = _expect_koodi(uri, "kausi")
     season = _SEASONS.get(koodi.value.lower())
     if season is None:
-        raise UnknownCode(uri, "kausi")
+        raise UnknownCodeError(uri, "kausi")
     return season
 
 
@@ -350,7 +351,7 @@ def kunta_code(uri: object) -> str:
     """The three-digit municipality number of a `kunta_NNN` koodiUri."""
     koodi = _expect_koodi(uri, "kunta")
     if not re.fullmatch(r"\d{3}", koodi.value):
-        raise UnknownCode(uri, "kunta")
+        raise UnknownCodeError(uri, "kunta")
     return koodi.value
 
 
@@ -385,7 +386,7 @@ def country_from_code(value: object) -> str:
 
 def _check_year(year: int, value: object) -> None:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise InvalidDate(value, "range")
+        raise InvalidDateError(value, "range")
 
 
 def parse_date(value: object) -> dt.date | None:
@@ -397,16 +398,16 @@ def parse_date(value: object) -> dt.date | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise InvalidDate(value, "format")
+        raise InvalidDateError(value, "format")
     match = re.match(r"^\s*(-?\d{1,6})-(\d{1,2})-(\d{1,2})(?:$|[T ]|Z)", value)
     if match is None:
-        raise InvalidDate(value, "format")
+        raise InvalidDateError(value, "format")
     year = int(match.group(1))
     _check_year(year, value)
     try:
         return dt.date(year, int(match.group(2)), int(match.group(3)))
     except ValueError as exc:
-        raise InvalidDate(value, "format") from exc
+        raise InvalidDateError(value, "format") from exc
 
 
 def parse_datetime(value: object, *, default_tz: dt.tzinfo = FINLAND) -> dt.datetime | None:
@@ -418,18 +419,18 @@ def parse_datetime(value: object, *, default_tz: dt.tzinfo = FINLAND) -> dt.date
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise InvalidDate(value, "format")
+        raise InvalidDateError(value, "format")
     text = value.strip()
     year_match = re.match(r"^(-?\d+)-", text)
     if year_match is None:
-        raise InvalidDate(value, "format")
+        raise InvalidDateError(value, "format")
     _check_year(int(year_match.group(1)), value)
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
         parsed = dt.datetime.fromisoformat(text)
     except ValueError as exc:
-        raise InvalidDate(value, "format") from exc
+        raise InvalidDateError(value, "format") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=default_tz)
     return parsed
@@ -440,11 +441,11 @@ def parse_year(value: object) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InvalidDate(value, "format")
+        raise InvalidDateError(value, "format")
     try:
         year = int(value)
     except ValueError as exc:
-        raise InvalidDate(value, "format") from exc
+        raise InvalidDateError(value, "format") from exc
     _check_year(year, value)
     return year
 
@@ -509,7 +510,7 @@ class Utf8Recoder:
     surfacing as an obscure parser error. `bytes_read` counts the raw bytes consumed from the source.
     """
 
-    def __init__(self, raw: IO[bytes], encoding: str, chunk_size: int = 64 * 1024) -> None:
+    def __init__(self, raw: IO[bytes] | _PrefixedReader, encoding: str, chunk_size: int = 64 * 1024) -> None:
         self._raw = raw
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         self._chunk_size = chunk_size
@@ -525,7 +526,6 @@ class Utf8Recoder:
                 self._eof = True
                 self._pending += self._decoder.decode(b"", final=True).encode("utf-8")
                 break
-            self._decoder_offset_hint = self.bytes_read
             self.bytes_read += len(chunk)
             try:
                 self._pending += self._decoder.decode(chunk).encode("utf-8")
@@ -540,26 +540,28 @@ class Utf8Recoder:
         return data
 
 
+class _PrefixedReader:
+    """A binary stream whose first bytes were already read (to sniff the encoding) and are replayed."""
+
+    def __init__(self, head: bytes, rest: IO[bytes] | Utf8Recoder) -> None:
+        self._head = head
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""
+        if not self._head:
+            return self._rest.read(size)
+        data, self._head = self._head, b""
+        if size < 0:
+            return data + self._rest.read()
+        return data + self._rest.read(max(0, size - len(data)))
+
+
 def open_utf8(raw: IO[bytes]) -> Utf8Recoder:
     """Wrap a binary stream so it reads as UTF-8 whatever Unicode encoding the file uses (BOM stripped)."""
     head = raw.read(4)
-    encoding = sniff_unicode_encoding(head)
-
-    class _Prefixed:
-        """The already-read head followed by the rest of the stream."""
-
-        def __init__(self) -> None:
-            self._head = head
-
-        def read(self, size: int = -1) -> bytes:
-            if self._head:
-                data, self._head = self._head, b""
-                if size < 0:
-                    return data + raw.read()
-                return data + raw.read(max(0, size - len(data)))
-            return raw.read(size)
-
-    return Utf8Recoder(_Prefixed(), encoding)  # type: ignore[arg-type]
+    return Utf8Recoder(_PrefixedReader(head, raw), sniff_unicode_encoding(head))
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -570,3 +572,163 @@ def as_dict(value: Any) -> dict[str, Any]:
 def as_list(value: Any) -> list[Any]:
     """`value` if it is a list, else an empty list (null or a wrong type in an untrusted document)."""
     return value if isinstance(value, list) else []
+
+
+# --- streaming JSON -----------------------------------------------------------------------------------------
+
+MSG_EMPTY_FILE = gettext_noop("The file is empty.")
+MSG_NOT_UNICODE = gettext_noop("The file is not readable as %(encoding)s text: %(error)s")
+MSG_BAD_JSON = gettext_noop("The file is not valid JSON: %(error)s")
+
+
+class JsonDocument(NamedTuple):
+    """One value read from a JSON file and where it was ($, $[3], $.hits[0])."""
+
+    path: str
+    value: Any
+
+
+def _first_line(error: BaseException) -> str:
+    text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
+    return text.strip().splitlines()[0][:200] if text.strip() else type(error).__name__
+
+
+def _build_value(event: str, value: Any, events: Iterator[tuple[str, str, Any]]) -> Any:
+    """Assemble one complete JSON value from ijson events, starting at its first event (no recursion)."""
+    builder = ijson.ObjectBuilder()
+    builder.event(event, value)
+    if event not in ("start_map", "start_array"):
+        return builder.value
+    depth = 1
+    for _prefix, inner_event, inner_value in events:
+        builder.event(inner_event, inner_value)
+        if inner_event in ("start_map", "start_array"):
+            depth += 1
+        elif inner_event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                break
+    return builder.value
+
+
+def _array_items(path: str, events: Iterator[tuple[str, str, Any]]) -> Iterator[JsonDocument]:
+    for index, (_prefix, event, value) in enumerate(events):
+        if event == "end_array":
+            return
+        yield JsonDocument(f"{path}[{index}]", _build_value(event, value, events))
+
+
+def _c_built(reader: Any, prefix: str, path: str) -> Iterator[JsonDocument]:
+    """Documents assembled by ijson's C backend, several times faster than building them from events."""
+    for index, value in enumerate(ijson.items(reader, prefix, use_float=True)):
+        yield JsonDocument(f"{path}[{index}]" if prefix else path, value)
+
+
+def _well_formed(raw: IO[bytes]) -> bool:
+    """A C-speed scan that builds nothing: is the whole file valid JSON?"""
+    raw.seek(0)
+    try:
+        for _value in ijson.items(open_utf8(raw), "\x00never\x00", use_float=True):
+            pass
+    except (ijson.JSONError, ValueError, UnicodeDecodeError):
+        return False
+    return True
+
+
+def _seekable_wrapper_values(raw: IO[bytes], split_keys: tuple[str, ...]) -> Iterator[JsonDocument]:
+    """A top-level object in a seekable file: one fast scan per split key (their arrays may all be present),
+    else the object itself. A malformed file goes to the careful reader, which keeps the documents before
+    the error and reports where it is."""
+    if not _well_formed(raw):
+        raw.seek(0)
+        reader = open_utf8(raw)
+        yield from _json_values(reader, split_keys)
+        return
+    found = False
+    for key in split_keys:
+        raw.seek(0)
+        for document in _c_built(open_utf8(raw), f"{key}.item", f"$.{key}"):
+            found = True
+            yield document
+    if not found and not _holds_an_array(raw, split_keys):
+        raw.seek(0)
+        yield from _c_built(open_utf8(raw), "", "$")
+
+
+def _holds_an_array(raw: IO[bytes], split_keys: tuple[str, ...]) -> bool:
+    """Whether a split key is present with an (empty: no items were found) array, i.e. an empty list response."""
+    for key in split_keys:
+        raw.seek(0)
+        if any(isinstance(value, list) for value in ijson.items(open_utf8(raw), key, use_float=True)):
+            return True
+    return False
+
+
+def _json_values(reader: Any, split_keys: tuple[str, ...]) -> Iterator[JsonDocument]:
+    events: Iterator[tuple[str, str, Any]] = iter(ijson.parse(reader, use_float=True))
+    first = next(events, None)
+    if first is None:
+        return
+    _prefix, event, value = first
+    if event == "start_array":
+        yield from _array_items("$", events)
+    elif event == "start_map":
+        wrapper: dict[str, Any] = {}
+        split = False
+        for _prefix, event, key in events:
+            if event == "end_map":
+                break
+            _prefix, event, value = next(events)
+            if key in split_keys and event == "start_array":
+                split = True
+                yield from _array_items(f"$.{key}", events)
+            else:
+                wrapper[key] = _build_value(event, value, events)
+        if not split:
+            yield JsonDocument("$", wrapper)
+    else:
+        yield JsonDocument("$", _build_value(event, value, events))
+    for _event in events:  # reach the end, so trailing garbage is reported
+        pass
+
+
+def _seekable(raw: IO[bytes]) -> bool:
+    try:
+        return bool(raw.seekable())
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+def iter_json_documents(
+    raw: IO[bytes], *, ref: str, split_keys: tuple[str, ...] = ()
+) -> Iterator[JsonDocument | Problem]:
+    """Stream the documents of a JSON file: each item of a top-level array, else the top-level value.
+
+    When the top level is an object with one of `split_keys` holding an array (konfo's search response
+    `{"total": …, "hits": […]}`), the items of that array are streamed instead and the wrapper is dropped.
+    Memory stays bounded by one document, whatever the file size. Encoding is detected (UTF-8 with or
+    without BOM, UTF-16/32); an empty, undecodable or malformed file ends the stream with one Problem
+    (`ref` names the file) — documents before the error have already been yielded.
+    """
+    reader = open_utf8(raw)
+    try:
+        head = reader.read(1)
+        while head.isspace():
+            head = reader.read(1)
+    except UnicodeDecodeError as exc:
+        yield Problem(ref=ref, field="", message=MSG_NOT_UNICODE, params={"encoding": exc.encoding, "error": str(exc)})
+        return
+    if not head:
+        yield Problem(ref=ref, field="", message=MSG_EMPTY_FILE, code="empty")
+        return
+    try:
+        if head == b"[":
+            yield from _c_built(_PrefixedReader(head, reader), "item", "$")
+        elif head == b"{" and _seekable(raw):
+            yield from _seekable_wrapper_values(raw, split_keys)
+        else:
+            yield from _json_values(_PrefixedReader(head, reader), split_keys)
+    except UnicodeDecodeError as exc:
+        yield Problem(ref=ref, field="", message=MSG_NOT_UNICODE, params={"encoding": exc.encoding, "error": str(exc)})
+    except (ijson.JSONError, ValueError, RecursionError) as exc:
+        yield Problem(ref=ref, field="", message=MSG_BAD_JSON, params={"error": _first_line(exc)}, code="malformed")

@@ -155,8 +155,6 @@ def validate_programme(record: ProgrammeRecord) -> list[Problem]:
     problems: list[Problem] = []
     if not record.source_id:
         problems.append(Problem(ref, "source_id", gettext_noop("The record has no identifier."), code="required"))
-    if not record.provider_source_id:
-        problems.append(Problem(ref, "provider", gettext_noop("The provider is missing."), code="required"))
     problems += _text(ref, "title", record.title, max_length=300, required=True)
     problems += _text(ref, "description", record.description, max_length=None, required=False)
     problems += _text(ref, "learning_outcomes", record.learning_outcomes, max_length=None, required=False)

@@ -170,11 +170,19 @@ def _record_hash(record: ProgrammeRecord | OfferingRecord | ProviderRecord) -> s
     return content_hash(_plain(record))
 
 
-def _validate(items: Iterable[ParsedItem], report: ReportProgress, permitted: set[int] | None = None) -> None:
-    """Pass 1: every record checked; references between records and to the database resolved."""
+def _validate(
+    items: Iterable[ParsedItem], report: ReportProgress, permitted: set[int] | None = None
+) -> dict[tuple[str, str], str]:
+    """Pass 1: every record checked; references between records and to the database resolved.
+
+    Returns the providers inferred for programmes that name none (Susa-navet's EducationInfo does not; its
+    events do): the provider of the programme's first offering in the import.
+    """
     seen: dict[str, set[tuple[str, str]]] = {"provider": set(), "programme": set(), "offering": set()}
     wanted_providers: dict[tuple[str, str], str] = {}
     wanted_programmes: dict[tuple[str, str], str] = {}
+    orphans: dict[tuple[str, str], str] = {}
+    offering_providers: dict[tuple[str, str], str] = {}
     rep = report.report
     for item in items:
         report.tick()
@@ -191,12 +199,16 @@ def _validate(items: Iterable[ParsedItem], report: ReportProgress, permitted: se
                 )
         elif isinstance(item, ProgrammeRecord):
             kind, problems = "programme", validate_programme(item)
-            wanted_providers.setdefault((item.source, item.provider_source_id), item.ref)
+            if item.provider_source_id:
+                wanted_providers.setdefault((item.source, item.provider_source_id), item.ref)
+            else:
+                orphans[_key(item)] = item.ref
         elif isinstance(item, OfferingRecord):
             kind, problems = "offering", validate_offering(item)
             wanted_programmes.setdefault((item.source, item.programme_source_id), item.ref)
             if item.provider_source_id:
                 wanted_providers.setdefault((item.source, item.provider_source_id), item.ref)
+                offering_providers.setdefault((item.source, item.programme_source_id), item.provider_source_id)
         else:  # pragma: no cover - a parser bug, reported rather than crashing
             rep.add_problem(Problem("?", "", gettext_noop("The parser produced an unknown item.")))
             continue
@@ -215,6 +227,20 @@ def _validate(items: Iterable[ParsedItem], report: ReportProgress, permitted: se
             )
         seen[kind].add(key)
 
+    inferred = {key: offering_providers[key] for key in orphans if key in offering_providers}
+    unresolved = [key for key in orphans if key not in inferred]
+    existing: set[tuple[str, str]] = set()
+    for start in range(0, len(unresolved), BATCH_SIZE):
+        chunk = unresolved[start : start + BATCH_SIZE]
+        for source in {s for s, _ in chunk}:
+            ids = [i for s, i in chunk if s == source]
+            found = Programme.objects.filter(source=source, source_id__in=ids).values_list("source_id", flat=True)
+            existing.update((source, sid) for sid in found)
+    for key in unresolved:
+        if key not in existing:  # a programme already on the platform keeps its provider
+            rep.add_problem(
+                Problem(orphans[key], "provider", gettext_noop("The provider is missing."), code="required")
+            )
     missing_providers = {k: ref for k, ref in wanted_providers.items() if k[1] and k not in seen["provider"]}
     if permitted is not None:
         for (source, source_id), ref in wanted_providers.items():
@@ -272,6 +298,7 @@ def _validate(items: Iterable[ParsedItem], report: ReportProgress, permitted: se
                         {"id": source_id},
                     )
                 )
+    return inferred
 
 
 PK_PREFIX = "pk:"  # a reference by primary key, used by the API for records already on the platform
@@ -311,10 +338,17 @@ class ReportProgress:
 class _Writer:
     """Pass 2: batched upserts; references resolved through small caches."""
 
-    def __init__(self, report: ImportReport, actor: Any, permitted: set[int] | None = None) -> None:
+    def __init__(
+        self,
+        report: ImportReport,
+        actor: Any,
+        permitted: set[int] | None = None,
+        inferred_providers: dict[tuple[str, str], str] | None = None,
+    ) -> None:
         self.report = report
         self.actor = actor
         self.permitted = permitted
+        self.inferred_providers = inferred_providers or {}
         self.organisations: dict[tuple[str, str], int | None] = {}
         self.programmes: dict[tuple[str, str], int] = {}
         self.programme_providers: dict[int, int] = {}
@@ -323,7 +357,7 @@ class _Writer:
         self.offering_buffer: list[OfferingRecord] = []
         self.deferred_offerings: list[OfferingRecord] = []
         self.deferred_programmes: list[ProgrammeRecord] = []
-        self.touched_offerings: list[int] = []
+        self.indexed_offerings: set[int] = set()
         self.touched_programmes: list[int] = []
         self.now = timezone.now()
 
@@ -380,7 +414,9 @@ class _Writer:
             return
         ready = []
         for record in records:
-            if self.organisation_id(record.source, record.provider_source_id) is None:
+            if not record.provider_source_id:
+                record.provider_source_id = self.inferred_providers.get(_key(record), "")
+            if record.provider_source_id and self.organisation_id(record.source, record.provider_source_id) is None:
                 self.deferred_programmes.append(record)
             else:
                 ready.append(record)
@@ -461,9 +497,10 @@ class _Writer:
         for name in _PROGRAMME_PLAIN:
             setattr(target, name, getattr(record, name))
         target.keywords = ", ".join(record.keywords)
-        provider_id = self.organisation_id(record.source, record.provider_source_id)
-        assert provider_id is not None
-        target.provider_id = provider_id
+        if record.provider_source_id:  # else: already on the platform and keeps its provider (pass 1 checked)
+            provider_id = self.organisation_id(record.source, record.provider_source_id)
+            assert provider_id is not None
+            target.provider_id = provider_id
         target.raw_payload = record.raw or None
         target.content_hash = digest
         target.imported_at = self.now
@@ -574,7 +611,9 @@ class _Writer:
                 AuditEntry.objects.bulk_create([a for a in audits if a is not None], batch_size=BATCH_SIZE)
             changed = create + update
             self._set_windows(changed)
-            self.touched_offerings.extend(o.pk for o, _ in changed)
+            changed_ids = [o.pk for o, _ in changed]
+            hooks.offerings_changed(changed_ids)  # search index in step, batch by batch, same transaction
+            self.indexed_offerings.update(changed_ids)
 
     @staticmethod
     def _offering_columns() -> list[str]:
@@ -681,10 +720,11 @@ def derive_start_period(offering: Offering) -> None:
         )
 
 
-def _after_write(programme_ids: list[int], offering_ids: list[int]) -> None:
-    """Search index and tag suggestions follow the data inside the same transaction."""
-    hooks.offerings_changed(offering_ids)
-    hooks.programmes_changed(programme_ids)
+def _after_write(writer: _Writer) -> None:
+    """Offerings of changed programmes get fresh search text; changed programmes get tag suggestions."""
+    ids = writer.touched_programmes
+    for start in range(0, len(ids), BATCH_SIZE):
+        hooks.programmes_changed(ids[start : start + BATCH_SIZE], already_indexed=writer.indexed_offerings)
 
 
 def run_import(
@@ -704,15 +744,15 @@ def run_import(
     """
     report = ImportReport(dry_run=dry_run)
     ticker = ReportProgress(report, progress)
-    _validate(items(), ticker, permitted_organisations)
+    inferred_providers = _validate(items(), ticker, permitted_organisations)
     report.records_read = ticker.n
     if not report.ok:
         return report
-    writer = _Writer(report, actor, permitted_organisations)
+    writer = _Writer(report, actor, permitted_organisations, inferred_providers)
     try:
         with transaction.atomic():
             writer.consume(items(), ReportProgress(report, progress))
-            _after_write(writer.touched_programmes, writer.touched_offerings)
+            _after_write(writer)
             if dry_run:
                 raise _RollbackError
             if any(v["created"] or v["updated"] for v in report.counts.values()):
