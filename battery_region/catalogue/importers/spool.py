@@ -14,14 +14,24 @@ from battery_region.catalogue.importers.records import ParsedItem
 
 
 class Spool:
-    def __init__(self, items: Iterable[ParsedItem], *, on_item: Callable[[int], None] | None = None) -> None:
+    def __init__(self, items: Iterable[ParsedItem] = (), *, on_item: Callable[[int], None] | None = None) -> None:
         self._file = tempfile.TemporaryFile(prefix="battery-region-spool-")  # noqa: SIM115 - closed in close()
         self.count = 0
         for item in items:
-            pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
-            self.count += 1
+            self.append(item)
             if on_item is not None:
                 on_item(self.count)
+        self._file.flush()
+
+    def append(self, item: ParsedItem) -> None:
+        pickle.dump(item, self._file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.count += 1
+
+    def tee(self, items: Iterable[ParsedItem]) -> Iterator[ParsedItem]:
+        """Pass items through while keeping a copy, so a stream parsed once can be read again."""
+        for item in items:
+            self.append(item)
+            yield item
         self._file.flush()
 
     def __call__(self) -> Iterator[ParsedItem]:

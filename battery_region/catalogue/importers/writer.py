@@ -2,9 +2,9 @@
 
     report = run_import(lambda: parse(path), actor=user_or_None, dry_run=False, progress=None)
 
-`items` is a zero-argument callable returning a fresh iterator, because the writer reads the stream twice:
-pass 1 validates everything and keeps only identifiers (memory does not grow with the size of the records);
-pass 2 runs only when pass 1 found no problem and writes in one transaction, in batches. A dry run performs
+`items` is a zero-argument callable returning an iterator of parsed items. Pass 1 validates everything,
+keeps only identifiers in memory and spools the parsed records to a temporary file; pass 2 runs only when
+pass 1 found no problem and writes the spooled records in one transaction, in batches. A dry run performs
 pass 2 too and rolls it back, so its counts are exact.
 
 Idempotency: every record's content hash is stored; a re-import of identical data touches nothing and is
@@ -32,6 +32,7 @@ from battery_region.catalogue.importers.records import (
     ProgrammeRecord,
     ProviderRecord,
 )
+from battery_region.catalogue.importers.spool import Spool
 from battery_region.catalogue.importers.validation import (
     validate_offering,
     validate_programme,
@@ -742,16 +743,32 @@ def run_import(
     `permitted_organisations` limits an import to records of those organisations (an editor's upload);
     None means a trusted job (command line, harvest) that may write any provider's records.
     """
+    with Spool() as spool:
+        return _run(items, spool, actor, dry_run, progress, label, permitted_organisations, run)
+
+
+def _run(
+    items: Callable[[], Iterable[ParsedItem]],
+    spool: Spool,
+    actor: Any,
+    dry_run: bool,
+    progress: Progress | None,
+    label: str,
+    permitted_organisations: set[int] | None,
+    run: ImportRun | None,
+) -> ImportReport:
+    # Pass 1 parses the input once and keeps the parsed records in a disk spool; pass 2 reads the spool,
+    # which is much cheaper than parsing again and keeps memory flat.
     report = ImportReport(dry_run=dry_run)
     ticker = ReportProgress(report, progress)
-    inferred_providers = _validate(items(), ticker, permitted_organisations)
+    inferred_providers = _validate(spool.tee(items()), ticker, permitted_organisations)
     report.records_read = ticker.n
     if not report.ok:
         return report
     writer = _Writer(report, actor, permitted_organisations, inferred_providers)
     try:
         with transaction.atomic():
-            writer.consume(items(), ReportProgress(report, progress))
+            writer.consume(spool(), ReportProgress(report, progress))
             _after_write(writer)
             if dry_run:
                 raise _RollbackError
