@@ -15,6 +15,7 @@ from email.message import Message
 from typing import Any
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.cache import cache
 from django.test import Client
 
@@ -169,3 +170,20 @@ def org_admin_a(org_a: Organisation) -> Client:
         organisation=org_a, role=Membership.Role.ADMIN, user=UserFactory(email="org.admin.a@example.org")
     )
     return _client_for(membership.user)
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 with the cheapest parameters: the same algorithm and hash format, without 100 MB per hash.
+
+    Only for tests that create or log in many users; tests/core/test_security.py checks the production hasher.
+    """
+
+    time_cost = 1
+    memory_cost = 64
+    parallelism = 1
+
+
+@pytest.fixture
+def fast_password_hashing(settings: Any) -> None:
+    """Opt in with `pytest.mark.usefixtures("fast_password_hashing")`; Argon2 stays the algorithm."""
+    settings.PASSWORD_HASHERS = ["tests.conftest.FastArgon2PasswordHasher", *settings.PASSWORD_HASHERS]

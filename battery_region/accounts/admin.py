@@ -24,6 +24,6 @@ class UserAdmin(AuditedAdmin, BaseUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at")
     readonly_fields = ("prefix", "key_hash", "created_at", "last_used_at")

@@ -37,8 +37,6 @@ def load_users(organisations: dict[str, Organisation]) -> list[User]:
             maker = User.objects.create_superuser if superuser else User.objects.create_user
             user = maker(email=email, password=password, full_name=full_name)
         if org_key and role:
-            Membership.objects.get_or_create(
-                user=user, organisation=organisations[org_key], defaults={"role": role}
-            )
+            Membership.objects.get_or_create(user=user, organisation=organisations[org_key], defaults={"role": role})
         users.append(user)
     return users

@@ -12,6 +12,11 @@ class EmailAuthenticationForm(AuthenticationForm):
         label=_("E-mail address"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
     )
 
+    def clean_username(self) -> str:
+        # One spelling per account: login throttling counts attempts per username, so "A@x" and "a@x"
+        # must not be separate counters (e-mail login itself is case-insensitive).
+        return str(self.cleaned_data["username"]).lower()
+
 
 class ProfileForm(forms.ModelForm):
     class Meta:
@@ -20,9 +25,7 @@ class ProfileForm(forms.ModelForm):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(
-        label=_("Token name"), max_length=100, help_text=_("For example the system that uses it.")
-    )
+    name = forms.CharField(label=_("Token name"), max_length=100, help_text=_("For example the system that uses it."))
 
 
 class EraseAccountForm(forms.Form):

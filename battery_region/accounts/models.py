@@ -74,9 +74,7 @@ def hash_token(raw: str) -> str:
 class ApiToken(models.Model):
     """A bearer token for a partner system; only its SHA-256 is stored."""
 
-    user = models.ForeignKey(
-        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
-    )
+    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=12)
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from battery_region.accounts.models import ApiToken, User, hash_token
@@ -68,9 +70,7 @@ def user_personal_data(*, user: User) -> dict[str, Any]:
             {"organisation": str(m.organisation), "role": m.role}
             for m in user.memberships.select_related("organisation")
         ],
-        "api_tokens": [
-            {"name": t.name, "created_at": t.created_at.isoformat()} for t in user.api_tokens.all()
-        ],
+        "api_tokens": [{"name": t.name, "created_at": t.created_at.isoformat()} for t in user.api_tokens.all()],
     }
 
 
@@ -82,6 +82,30 @@ def user_erase(*, actor: User, user: User) -> None:
     label = f"erased-user-{user.pk}"
     AuditEntry.objects.filter(actor=user).update(actor=None, actor_label=label)
     audit_for(user).update(object_repr=label, changes={})
+    _scrub_mentions(user, label)
     audit_record(actor=None, action="delete", instance=user, message="account erased at the user's request")
     audit_for(user).update(object_repr=label)
     user.delete()
+
+
+def _scrub_mentions(user: User, label: str) -> None:
+    """Replace the user's address and name in other objects' entries (a membership reads "<user> – <org>")."""
+    needles = [n for n in (user.email, user.full_name) if n]  # str(user) is one of these
+    pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            return pattern.sub(label, value)
+        if isinstance(value, list):
+            return [scrub(v) for v in value]
+        if isinstance(value, dict):
+            return {k: scrub(v) for k, v in value.items()}
+        return value
+
+    mentions = Q(changes__icontains=user.email)
+    for needle in needles:
+        mentions |= Q(object_repr__icontains=needle)
+    for entry in AuditEntry.objects.filter(mentions):
+        entry.object_repr = scrub(entry.object_repr)[:300]
+        entry.changes = scrub(entry.changes)
+        entry.save(update_fields=["object_repr", "changes"])

@@ -35,14 +35,10 @@ def role_in(user: Any, organisation: Organisation) -> str | None:
     """The user's membership role in the organisation, or None."""
     if not getattr(user, "is_authenticated", False) or organisation.pk is None:
         return None
-    return (
-        Membership.objects.filter(user=user, organisation=organisation).values_list("role", flat=True).first()
-    )
+    return Membership.objects.filter(user=user, organisation=organisation).values_list("role", flat=True).first()
 
 
-def has_role(
-    user: Any, target: Organisation | OwnedByOrganisation, minimum: str = Membership.Role.EDITOR
-) -> bool:
+def has_role(user: Any, target: Organisation | OwnedByOrganisation, minimum: str = Membership.Role.EDITOR) -> bool:
     if _is_superuser(user):
         return True
     organisation = _organisation_of(target)
@@ -76,9 +72,9 @@ def editable_organisation_ids(user: Any) -> QuerySet[Any, int] | list[int]:
         return Organisation.objects.values_list("pk", flat=True)
     if not getattr(user, "is_authenticated", False):
         return []
-    return Membership.objects.filter(
-        user=user, role__in=[Membership.Role.EDITOR, Membership.Role.ADMIN]
-    ).values_list("organisation_id", flat=True)
+    return Membership.objects.filter(user=user, role__in=[Membership.Role.EDITOR, Membership.Role.ADMIN]).values_list(
+        "organisation_id", flat=True
+    )
 
 
 def editable_organisations(user: Any) -> QuerySet[Organisation]:

@@ -144,9 +144,7 @@ class Membership(TimeStampedModel):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique_user_org")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="membership_unique_user_org")]
 
     def __str__(self) -> str:
         return f"{self.user} – {self.organisation} ({self.get_role_display()})"

@@ -35,9 +35,7 @@ def organisation_list(*, filters: OrganisationFilters) -> QuerySet[Organisation]
 
 
 def organisation_regions() -> list[str]:
-    return list(
-        Organisation.objects.exclude(region="").order_by("region").values_list("region", flat=True).distinct()
-    )
+    return list(Organisation.objects.exclude(region="").order_by("region").values_list("region", flat=True).distinct())
 
 
 def organisation_get_public(*, slug: str) -> Organisation:

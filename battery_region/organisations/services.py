@@ -80,9 +80,7 @@ def organisation_update(*, actor: Any, organisation: Organisation, data: dict[st
     if snapshot(organisation) == before:  # compare before save(): auto_now would always differ after it
         return organisation
     organisation.save()
-    audit_record(
-        actor=actor, action="update", instance=organisation, before=before, after=snapshot(organisation)
-    )
+    audit_record(actor=actor, action="update", instance=organisation, before=before, after=snapshot(organisation))
     return organisation
 
 
@@ -124,9 +122,7 @@ def contact_point_delete(*, actor: Any, contact: ContactPoint) -> None:
 
 
 @transaction.atomic
-def membership_set(
-    *, actor: Any, organisation: Organisation, user: Any, role: str | None
-) -> Membership | None:
+def membership_set(*, actor: Any, organisation: Organisation, user: Any, role: str | None) -> Membership | None:
     """Grant, change or (role=None) revoke a user's role; only the organisation's admins may."""
     if actor is not None:
         require_admin(actor, organisation)
@@ -172,7 +168,5 @@ def organisation_upsert_from_source(
     if before == after:
         return organisation, "unchanged"
     organisation.save()
-    audit_record(
-        actor=actor, action="import", instance=organisation, before=before, after=snapshot(organisation)
-    )
+    audit_record(actor=actor, action="import", instance=organisation, before=before, after=snapshot(organisation))
     return organisation, "updated"

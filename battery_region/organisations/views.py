@@ -61,9 +61,7 @@ def edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _contact_for_editor(request: HttpRequest, slug: str, pk: int) -> ContactPoint:
-    contact = get_object_or_404(
-        ContactPoint.objects.select_related("organisation"), pk=pk, organisation__slug=slug
-    )
+    contact = get_object_or_404(ContactPoint.objects.select_related("organisation"), pk=pk, organisation__slug=slug)
     require_edit(request.user, contact)
     return contact
 

@@ -12,7 +12,7 @@ from battery_region.organisations.models import ContactPoint, Membership, Organi
 from tests.factories import ContactPointFactory, MembershipFactory, UserFactory
 from tests.organisations.helpers import contact_form_data, organisation_form_data
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 EDIT_URL = "/fi/organisations/osao-test/edit/"
 REFUSED = ["student", "editor_b", "coordinator", "viewer_a"]

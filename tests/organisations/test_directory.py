@@ -10,7 +10,7 @@ from django.utils import timezone
 from battery_region.organisations.models import Organisation
 from tests.factories import ContactPointFactory, OrganisationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_password_hashing")]
 
 
 def _text(response) -> str:

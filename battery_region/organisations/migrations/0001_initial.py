@@ -20,9 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
@@ -105,9 +103,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
@@ -149,9 +145,7 @@ class Migration(migrations.Migration):
             fields=[
                 (
                     "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
+                    models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID"),
                 ),
                 ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
                 ("updated_at", models.DateTimeField(auto_now=True, verbose_name="updated")),
@@ -212,8 +206,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="membership",
-            constraint=models.UniqueConstraint(
-                fields=("user", "organisation"), name="membership_unique_user_org"
-            ),
+            constraint=models.UniqueConstraint(fields=("user", "organisation"), name="membership_unique_user_org"),
         ),
     ]
