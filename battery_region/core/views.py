@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from battery_region.organisations.models import Organisation
@@ -32,13 +33,21 @@ AREAS = {
 }
 
 
+# Areas that have their own pages; the others show what is coming.
+AREA_URLS = {"catalogue": "catalogue:list"}
+
+
+def _area_url(key: str) -> str:
+    return reverse(AREA_URLS[key]) if key in AREA_URLS else reverse("core:area", args=[key])
+
+
 def home(request: HttpRequest) -> HttpResponse:
     partners = Organisation.objects.filter(source="demo-loi").order_by("country", "name_fi")
     return render(
         request,
         "core/home.html",
         {
-            "areas": [(key, title, text) for key, (title, text) in AREAS.items()],
+            "areas": [(_area_url(key), title, text) for key, (title, text) in AREAS.items()],
             "partners": partners,
             "organisation_count": Organisation.objects.count(),
         },
@@ -46,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def area(request: HttpRequest, slug: str) -> HttpResponse:
-    if slug not in AREAS:
+    if slug not in AREAS or slug in AREA_URLS:
         raise Http404
     title, text = AREAS[slug]
     return render(request, "core/area.html", {"slug": slug, "title": title, "text": text})
