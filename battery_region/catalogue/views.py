@@ -129,8 +129,17 @@ def programme_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "catalogue/programme.html",
-        {"programme": programme, "offerings": offerings, "can_edit": editable},
+        {"programme": programme, "offerings": offerings, "can_edit": editable, "tags": _accepted_tags(programme)},
     )
+
+
+def _accepted_tags(programme: Programme) -> list[Any]:
+    """The programme's accepted stages, roles and skills (the skills app owns tagging)."""
+    try:
+        from battery_region.skills.models import ProgrammeTag
+    except ImportError:
+        return []
+    return list(ProgrammeTag.objects.accepted().filter(programme=programme).select_related("stage", "role", "skill"))
 
 
 def offering_detail(request: HttpRequest, pk: int) -> HttpResponse:
