@@ -88,7 +88,11 @@ def generate_emil3(directory: Path, n: int) -> list[Path]:
             doc["content"]["education"] = f"i.bench.{i % programmes}"
             yield doc
 
-    paths = [directory / "educationProviders.json", directory / "educationInfos.json", directory / "educationEvents.json"]
+    paths = [
+        directory / "educationProviders.json",
+        directory / "educationInfos.json",
+        directory / "educationEvents.json",
+    ]
     paths[0].write_text(json.dumps(providers, ensure_ascii=False), encoding="utf-8")
     page = json.dumps({"size": 2000, "totalElements": programmes, "totalPages": 1, "pageNumber": 0})
     _write_array(paths[1], clone_infos(), ('{"educationInfos": [', f'], "page": {page}}}'))

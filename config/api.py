@@ -4,8 +4,8 @@ from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from ninja import NinjaAPI
 
-from battery_region.core.api import install_error_handlers
 from battery_region.catalogue.api import router as catalogue_router
+from battery_region.core.api import install_error_handlers
 from battery_region.organisations.api import router as organisations_router
 from battery_region.skills.api import router as skills_router
 

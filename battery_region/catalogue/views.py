@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -107,7 +108,7 @@ def _page_number(request: HttpRequest) -> int:
         return 1
 
 
-def export_list(request: HttpRequest, fmt: str) -> HttpResponse:
+def export_list(request: HttpRequest, fmt: str) -> HttpResponseBase:
     form = _filter_form(request)
     valid = form.is_bound and form.is_valid()
     filters = form.to_filters() if valid else CatalogueFilters()
@@ -346,7 +347,7 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in {"csv", "xlsx"}:
         raise Http404
     language = get_language() or "fi"
-    content = write_template(fmt, language)
+    content = write_template("csv" if fmt == "csv" else "xlsx", language)
     content_type = (
         "text/csv; charset=utf-8"
         if fmt == "csv"

@@ -232,10 +232,10 @@ def _validate(
     unresolved = [key for key in orphans if key not in inferred]
     existing: set[tuple[str, str]] = set()
     for start in range(0, len(unresolved), BATCH_SIZE):
-        chunk = unresolved[start : start + BATCH_SIZE]
-        for source in {s for s, _ in chunk}:
-            ids = [i for s, i in chunk if s == source]
-            found = Programme.objects.filter(source=source, source_id__in=ids).values_list("source_id", flat=True)
+        pending = unresolved[start : start + BATCH_SIZE]
+        for source in {s for s, _ in pending}:
+            wanted = [i for s, i in pending if s == source]
+            found = Programme.objects.filter(source=source, source_id__in=wanted).values_list("source_id", flat=True)
             existing.update((source, sid) for sid in found)
     for key in unresolved:
         if key not in existing:  # a programme already on the platform keeps its provider

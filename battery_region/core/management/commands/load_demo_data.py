@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -46,9 +47,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
 
     @staticmethod
-    def _content_loaders() -> list[Any]:
+    def _content_loaders() -> list[Callable[[], Any]]:
         """Reference content other apps ship (glossary, value-chain stages and roles), loaded before the catalogue."""
-        loaders = []
+        loaders: list[Callable[[], Any]] = []
         try:
             from battery_region.skills.demo import load as load_skills
 
