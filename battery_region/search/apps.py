@@ -6,3 +6,6 @@ class SearchConfig(AppConfig):
     name = "battery_region.search"
     label = "search"
     verbose_name = _("Search")
+
+    def ready(self) -> None:
+        from battery_region.search import checks  # noqa: F401  (registers the analysis checks)

@@ -1,0 +1,163 @@
+"""The interface every search backend implements, and the engine-neutral pieces they share."""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+
+from battery_region.search import facets
+from battery_region.search.query import Expr
+
+# Index columns: lemmas of titles (t), of keys — qualification title, keywords, provider (k), of body text —
+# description, learning outcomes (b), compound parts of titles and keys (tp) and of the body (bp).
+COLUMNS = ("t", "k", "b", "tp", "bp")
+
+
+@dataclass
+class IndexedDocument:
+    """One offering as the index stores it: analysed tokens per column plus its filter values."""
+
+    offering_id: int
+    facet_code: int
+    provider_id: int
+    teaching_languages: str
+    start_date: dt.date | None
+    start_year: int | None
+    start_season: str
+    modified_at: dt.datetime | None
+    columns: dict[str, list[str]] = field(default_factory=dict)
+    vocabulary: set[str] = field(default_factory=set)
+
+    @property
+    def fts_rowid(self) -> int:
+        return facets.fts_rowid(self.offering_id, self.facet_code)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The catalogue filters as SQL: bit tests on the facet code, plus conditions on `search_document`."""
+
+    predicates: tuple[facets.Predicate, ...] = ()
+    side_sql: str = ""  # over search_document columns, "%s" placeholders
+    side_params: tuple[Any, ...] = ()
+
+    def code_sql(self, code_expr: str) -> str:
+        return " AND ".join(p.sql.format(c=code_expr) for p in self.predicates)
+
+
+@dataclass(frozen=True)
+class IdRange:
+    """Offering ids `low <= id` (the newest window) or `id < high` (the rest)."""
+
+    low: int | None = None
+    high: int | None = None
+
+
+@dataclass(frozen=True)
+class Ranked:
+    offering_id: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Counted:
+    total: int
+    facets: dict[str, list[tuple[str, int]]]
+    tiers: tuple[int, int, int] = (0, 0, 0)  # browse only: upcoming, undated, past
+
+
+class SearchBackend(ABC):
+    """One full-text engine. All methods run on Django's default connection, inside the caller's
+    transaction, so index writes commit or roll back with the data they describe."""
+
+    vendor: str = ""
+    # Above this many matches, the newest `broad_pool` or so are ranked first (see `newest_window`).
+    broad_limit: int = 3000
+    broad_pool: int = 1500
+
+    # -- writing
+    @abstractmethod
+    def write(self, documents: Sequence[IndexedDocument]) -> None: ...
+
+    @abstractmethod
+    def delete(self, offering_ids: Iterable[int]) -> None: ...
+
+    @abstractmethod
+    def clear(self) -> None: ...
+
+    @abstractmethod
+    def add_vocabulary(self, words: Iterable[str]) -> None: ...
+
+    def optimize(self) -> None:  # noqa: B027 - optional hook, nothing to do by default
+        """Compact the index at the end of a rebuild, inside its transaction (optional)."""
+
+    def after_rebuild(self) -> None:  # noqa: B027 - optional hook, nothing to do by default
+        """Maintenance after the rebuild has committed, outside any transaction (optional)."""
+
+    # -- reading
+    @abstractmethod
+    def count(
+        self, expr: Expr | None, filters: Filters, regions: Callable[[int], str | None], today: dt.date
+    ) -> Counted:
+        """Total and facets of the match set (`expr` None: every indexed offering)."""
+
+    @abstractmethod
+    def rank(
+        self,
+        full: Expr,
+        original: Expr | None,
+        filters: Filters,
+        *,
+        offset: int,
+        limit: int,
+        original_boost: float,
+        ids: IdRange | None = None,
+    ) -> list[Ranked]:
+        """A page of the match set of `full` (within `ids`), best first; documents that also match
+        `original` (the query as typed, without glossary expansion) get `original_boost` times their score
+        for it on top."""
+
+    @abstractmethod
+    def newest_window(self, expr: Expr, filters: Filters, total: int) -> tuple[int, int] | None:
+        """For a very broad match set: (lowest offering id, number of matches) of a window of about
+        `broad_pool` of the newest matches, which is ranked before the rest; None to rank everything."""
+
+    @abstractmethod
+    def browse(
+        self, filters: Filters, *, offset: int, limit: int, today: dt.date, tiers: tuple[int, int, int]
+    ) -> list[Ranked]:
+        """A page of every (filtered) offering: upcoming starts soonest first, then undated, then past."""
+
+    @abstractmethod
+    def matching_tokens(self, tokens: Iterable[str]) -> set[str]:
+        """The tokens that occur in at least one indexed document."""
+
+    @abstractmethod
+    def similar_words(self, word: str, limit: int) -> list[str]:
+        """Vocabulary words that look like `word` (trigram candidates; the caller ranks by edit distance)."""
+
+    @abstractmethod
+    def bare_rank(self, expr: Expr, limit: int) -> list[int]:
+        """The engine alone: the ranked top `limit` for `expr`, no filters or facets (bench reference)."""
+
+    @abstractmethod
+    def document_count(self) -> int: ...
+
+
+def cursor() -> Any:
+    return connection.cursor()
+
+
+def chunked(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def browse_tier_sql(today_param: str = "%s") -> str:
+    """0 = starts today or later, 1 = no start date (continuous, individual), 2 = started already."""
+    return f"CASE WHEN start_date IS NULL THEN 1 WHEN start_date >= {today_param} THEN 0 ELSE 2 END"

@@ -1,0 +1,298 @@
+"""PostgreSQL: a `tsvector` of the analysed text (no text-search configuration of PostgreSQL touches it: the
+vector is built from our tokens directly, as `'simple'` would), a GIN index, `ts_rank` with weights
+A (titles) > B (qualification, keywords, provider) > C (body text, title parts) > D (body parts), and
+`pg_trgm` over the vocabulary for "did you mean". Snippets are built in Python from the original text
+(`snippets.py`), ts_headline-style, because PostgreSQL only sees analysed tokens.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from battery_region.search import facets
+from battery_region.search.backends.base import (
+    COLUMNS,
+    Counted,
+    Filters,
+    IdRange,
+    IndexedDocument,
+    Ranked,
+    SearchBackend,
+    browse_tier_sql,
+)
+from battery_region.search.query import Expr, render_tsquery
+
+COLUMN_WEIGHTS = {"t": "A", "k": "B", "b": "C", "tp": "C", "bp": "D"}
+RANK_WEIGHTS = "{0.05, 0.2, 0.5, 1.0}"  # D, C, B, A
+MAX_POSITION = 16383
+MAX_POSITIONS_PER_LEXEME = 255
+TRIGRAM_THRESHOLD = 0.25
+
+
+def _quote(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def tsvector_literal(columns: dict[str, list[str]]) -> str:
+    """The tsvector text of a document: each token with its positions and column weight."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for column in COLUMNS:
+        weight = COLUMN_WEIGHTS[column]
+        suffix = "" if weight == "D" else weight
+        for token in columns.get(column, ()):
+            position = min(position + 1, MAX_POSITION)
+            slots = positions.setdefault(token, [])
+            if len(slots) < MAX_POSITIONS_PER_LEXEME:
+                slots.append(f"{position}{suffix}")
+    return " ".join(f"{_quote(token)}:{','.join(slots)}" for token, slots in positions.items())
+
+
+class PostgresBackend(SearchBackend):
+    vendor = "postgresql"
+    broad_limit = 5000
+    broad_pool = 600
+
+    # -- writing -------------------------------------------------------------------------------------
+    def write(self, documents: Sequence[IndexedDocument]) -> None:
+        if not documents:
+            return
+        now = timezone.now()
+        with connection.cursor() as cur:
+            cur.execute(
+                "DELETE FROM search_document WHERE offering_id = ANY(%s)", [[doc.offering_id for doc in documents]]
+            )
+            cur.executemany(
+                "INSERT INTO search_document (offering_id, fts_rowid, facet_code, provider_id, teaching_languages,"
+                " start_date, start_year, start_season, modified_at, indexed_at, tsv)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::tsvector)",
+                [
+                    (
+                        doc.offering_id,
+                        doc.fts_rowid,
+                        doc.facet_code,
+                        doc.provider_id,
+                        doc.teaching_languages,
+                        doc.start_date,
+                        doc.start_year,
+                        doc.start_season,
+                        doc.modified_at,
+                        now,
+                        tsvector_literal(doc.columns),
+                    )
+                    for doc in documents
+                ],
+            )
+
+    def delete(self, offering_ids: Iterable[int]) -> None:
+        ids = list(offering_ids)
+        if ids:
+            with connection.cursor() as cur:
+                cur.execute("DELETE FROM search_document WHERE offering_id = ANY(%s)", [ids])
+
+    def clear(self) -> None:
+        with connection.cursor() as cur:
+            # DELETE, not TRUNCATE: rows written earlier in this transaction have deferred FK checks pending.
+            cur.execute("DELETE FROM search_document")
+            cur.execute("DELETE FROM search_term")
+
+    def add_vocabulary(self, words: Iterable[str]) -> None:
+        unique = sorted(set(words))
+        if unique:
+            with connection.cursor() as cur:
+                cur.execute(
+                    "INSERT INTO search_term (term) SELECT unnest(%s::text[]) ON CONFLICT (term) DO NOTHING", [unique]
+                )
+
+    def optimize(self) -> None:
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE search_document")
+            cur.execute("ANALYZE search_term")
+
+    def after_rebuild(self) -> None:
+        # Outside the rebuild's transaction: set hint bits and the visibility map so the first searches
+        # do not pay for them.
+        with connection.cursor() as cur:
+            cur.execute("VACUUM ANALYZE search_document")
+
+    # -- reading -------------------------------------------------------------------------------------
+    def _where(self, filters: Filters) -> tuple[str, list[Any]]:
+        parts = [c for c in (filters.code_sql("facet_code"), filters.side_sql) if c]
+        return "".join(f" AND {part}" for part in parts), list(filters.side_params)
+
+    def count(
+        self, expr: Expr | None, filters: Filters, regions: Callable[[int], str | None], today: dt.date
+    ) -> Counted:
+        side = f" AND {filters.side_sql}" if filters.side_sql else ""
+        if expr is None:
+            inner = (
+                f"SELECT facet_code AS code, {browse_tier_sql()} AS tier, COUNT(*) AS n FROM search_document"
+                f" WHERE TRUE{side} GROUP BY facet_code, tier"
+            )
+            params: list[Any] = [today, *filters.side_params]
+        else:
+            inner = (
+                "SELECT facet_code AS code, 0 AS tier, COUNT(*) AS n FROM search_document"
+                f" WHERE tsv @@ %s::tsquery{side} GROUP BY facet_code"
+            )
+            params = [render_tsquery(expr), *filters.side_params]
+        predicates = list(filters.predicates)
+        tier_where = " AND ".join(p.sql.format(c="code") for p in predicates)
+        tier_filter = f" WHERE {tier_where}" if tier_where else ""
+        sql = (
+            f"WITH m AS MATERIALIZED ({inner}) {facets.facet_sql('m', predicates)}"
+            f"\nUNION ALL SELECT 'tier', tier, SUM(n) FROM m{tier_filter} GROUP BY tier"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+        tiers = [0, 0, 0]
+        facet_rows = []
+        for facet, key, count in rows:
+            if facet == "tier":
+                tiers[int(key)] = int(count or 0)
+            else:
+                facet_rows.append((facet, key, count))
+        total, facet_values = facets.facets_from_rows(facet_rows, regions)
+        return Counted(total, facet_values, (tiers[0], tiers[1], tiers[2]))
+
+    def newest_window(self, expr: Expr, filters: Filters, total: int) -> tuple[int, int] | None:
+        """The newest rows by primary key, about pool × documents / total of them, hold about `broad_pool`
+        matches; reading them is cheaper than ranking every match when that is fewer rows than `total`."""
+        if total <= self.broad_limit:
+            return None
+        with connection.cursor() as cur:
+            cur.execute("SELECT GREATEST(reltuples, 1) FROM pg_class WHERE oid = 'search_document'::regclass")
+            row = cur.fetchone()
+            documents = float(row[0]) if row else 1.0
+            scan = math.ceil(self.broad_pool * documents / total * 1.2)
+            if scan >= total:
+                return None
+            cur.execute(
+                "SELECT offering_id FROM search_document ORDER BY offering_id DESC OFFSET %s LIMIT 1", [scan - 1]
+            )
+            row = cur.fetchone()
+            if row is None:
+                return None
+            low = int(row[0])
+            where, params = self._where(filters)
+            # ts_match_vq is the function behind @@: not indexable, so the planner reads the id range.
+            cur.execute(
+                "SELECT COUNT(*) FROM search_document"
+                f" WHERE offering_id >= %s AND ts_match_vq(tsv, %s::tsquery){where}",
+                [low, render_tsquery(expr), *params],
+            )
+            count = int(cur.fetchone()[0])
+        return (low, count) if count else None
+
+    def rank(
+        self,
+        full: Expr,
+        original: Expr | None,
+        filters: Filters,
+        *,
+        offset: int,
+        limit: int,
+        original_boost: float,
+        ids: IdRange | None = None,
+    ) -> list[Ranked]:
+        where, params = self._where(filters)
+        query = render_tsquery(full)
+        score = "ts_rank(%s::float4[], tsv, %s::tsquery)"
+        score_params: list[Any] = [RANK_WEIGHTS, query]
+        if original is not None and original != full and original_boost > 0:
+            score += " + %s * ts_rank(%s::float4[], tsv, %s::tsquery)"
+            score_params += [original_boost, RANK_WEIGHTS, render_tsquery(original)]
+        # The tsquery is a literal parameter wherever it is used, so the planner sees its selectivity. In
+        # the newest window the match is the (non-indexable) function, so the id range is read instead.
+        match = "tsv @@ %s::tsquery"
+        if ids is not None and ids.low is not None:
+            match = "ts_match_vq(tsv, %s::tsquery) AND offering_id >= %s"
+            range_params: list[Any] = [query, ids.low]
+        elif ids is not None and ids.high is not None:
+            match = "tsv @@ %s::tsquery AND offering_id < %s"
+            range_params = [query, ids.high]
+        else:
+            range_params = [query]
+        sql = (
+            f"SELECT offering_id, {score} AS score FROM search_document"
+            f" WHERE {match}{where} ORDER BY score DESC, offering_id DESC LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, [*score_params, *range_params, *params, limit, offset])
+            rows = cur.fetchall()
+        return [Ranked(int(offering_id), float(score)) for offering_id, score in rows]
+
+    def browse(
+        self, filters: Filters, *, offset: int, limit: int, today: dt.date, tiers: tuple[int, int, int]
+    ) -> list[Ranked]:
+        where, params = self._where(filters)
+        tier_queries: tuple[tuple[str, str, list[Any]], ...] = (
+            ("start_date >= %s", "start_date, offering_id", [today]),
+            ("start_date IS NULL", "offering_id DESC", []),
+            ("start_date < %s", "start_date DESC, offering_id DESC", [today]),
+        )
+        results: list[Ranked] = []
+        skip = offset
+        wanted = limit
+        with connection.cursor() as cur:
+            for size, (condition, order, condition_params) in zip(tiers, tier_queries, strict=True):
+                if wanted <= 0:
+                    break
+                if skip >= size:
+                    skip -= size
+                    continue
+                cur.execute(
+                    f"SELECT offering_id FROM search_document WHERE {condition}{where}"
+                    f" ORDER BY {order} LIMIT %s OFFSET %s",
+                    [*condition_params, *params, wanted, skip],
+                )
+                rows = cur.fetchall()
+                results.extend(Ranked(int(row[0]), 0.0) for row in rows)
+                wanted -= len(rows)
+                skip = 0
+        return results
+
+    def matching_tokens(self, tokens: Iterable[str]) -> set[str]:
+        wanted = sorted(set(tokens))
+        if not wanted:
+            return set()
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT t FROM unnest(%s::text[]) AS t WHERE EXISTS"
+                " (SELECT 1 FROM search_document WHERE tsv @@ quote_literal(t)::tsquery)",
+                [wanted],
+            )
+            return {row[0] for row in cur.fetchall()}
+
+    def similar_words(self, word: str, limit: int) -> list[str]:
+        if len(word) < 3:
+            return []
+        with connection.cursor() as cur:
+            cur.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)", [str(TRIGRAM_THRESHOLD)])
+            cur.execute(
+                "SELECT term FROM search_term WHERE term %% %s ORDER BY similarity(term, %s) DESC, term LIMIT %s",
+                [word, word, limit],
+            )
+            return [row[0] for row in cur.fetchall()]
+
+    def bare_rank(self, expr: Expr, limit: int) -> list[int]:
+        with connection.cursor() as cur:
+            query = render_tsquery(expr)
+            cur.execute(
+                "SELECT offering_id FROM search_document WHERE tsv @@ %s::tsquery"
+                " ORDER BY ts_rank(%s::float4[], tsv, %s::tsquery) DESC LIMIT %s",
+                [query, RANK_WEIGHTS, query, limit],
+            )
+            return [int(row[0]) for row in cur.fetchall()]
+
+    def document_count(self) -> int:
+        with connection.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM search_document")
+            return int(cur.fetchone()[0])

@@ -1,0 +1,310 @@
+"""SQLite FTS5 through the standard `sqlite3` module (no loadable extensions).
+
+`search_fts(t, k, b, tp, bp)` holds the analysed tokens (tokenizer `unicode61 remove_diacritics 0`, so
+ä/ö/å stay distinct); its row id is `offering_id << 34 | facet_code`, which lets facet counts and facet
+filters work on row ids alone. Ranking is FTS5's `bm25` with column weights (`RANK_WEIGHTS`, stored as the
+table's `rank` configuration by migration 0002). `search_fts_vocab` (fts5vocab) answers "is this token
+indexed", and `search_term_trigram` (FTS5 `trigram` tokenizer over `search_term`) finds candidate
+spellings for "did you mean".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from battery_region.search import facets
+from battery_region.search.backends.base import (
+    COLUMNS,
+    Counted,
+    Filters,
+    IdRange,
+    IndexedDocument,
+    Ranked,
+    SearchBackend,
+    browse_tier_sql,
+    chunked,
+)
+from battery_region.search.query import Expr, render_fts5
+
+RANK_WEIGHTS = (10.0, 6.0, 1.5, 3.0, 0.5)  # t, k, b, tp, bp
+FTS_TABLE = "search_fts"
+MASK = facets.CODE_MASK
+
+
+def _adapt_date(value: dt.date | None) -> Any:
+    return connection.ops.adapt_datefield_value(value)
+
+
+def _adapt_datetime(value: dt.datetime | None) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+class SqliteFts5Backend(SearchBackend):
+    vendor = "sqlite"
+    broad_limit = 3000
+    broad_pool = 1500
+
+    # -- writing -------------------------------------------------------------------------------------
+    def write(self, documents: Sequence[IndexedDocument]) -> None:
+        if not documents:
+            return
+        now = _adapt_datetime(timezone.now())
+        with connection.cursor() as cur:
+            self._delete(cur, [doc.offering_id for doc in documents])
+            cur.executemany(
+                "INSERT INTO search_document (offering_id, fts_rowid, facet_code, provider_id, teaching_languages,"
+                " start_date, start_year, start_season, modified_at, indexed_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    (
+                        doc.offering_id,
+                        doc.fts_rowid,
+                        doc.facet_code,
+                        doc.provider_id,
+                        doc.teaching_languages,
+                        _adapt_date(doc.start_date),
+                        doc.start_year,
+                        doc.start_season,
+                        _adapt_datetime(doc.modified_at),
+                        now,
+                    )
+                    for doc in documents
+                ],
+            )
+            cur.executemany(
+                f"INSERT INTO {FTS_TABLE} (rowid, t, k, b, tp, bp) VALUES (%s, %s, %s, %s, %s, %s)",
+                [(doc.fts_rowid, *(" ".join(doc.columns.get(c, ())) for c in COLUMNS)) for doc in documents],
+            )
+
+    def _delete(self, cur: Any, offering_ids: Sequence[int]) -> None:
+        # The AFTER DELETE trigger on search_document removes the FTS5 rows (migration 0002).
+        for chunk in chunked(list(offering_ids), 500):
+            placeholders = ", ".join(["%s"] * len(chunk))
+            cur.execute(f"DELETE FROM search_document WHERE offering_id IN ({placeholders})", list(chunk))
+
+    def delete(self, offering_ids: Iterable[int]) -> None:
+        with connection.cursor() as cur:
+            self._delete(cur, list(offering_ids))
+
+    def clear(self) -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"DELETE FROM {FTS_TABLE}")
+            cur.execute("DELETE FROM search_document")
+            cur.execute("DELETE FROM search_term")
+
+    def add_vocabulary(self, words: Iterable[str]) -> None:
+        unique = sorted(set(words))
+        if not unique:
+            return
+        with connection.cursor() as cur:
+            cur.executemany("INSERT OR IGNORE INTO search_term (term) VALUES (%s)", [(word,) for word in unique])
+
+    def optimize(self) -> None:
+        with connection.cursor() as cur:
+            cur.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+            cur.execute("INSERT INTO search_term_trigram(search_term_trigram) VALUES ('optimize')")
+            cur.execute("ANALYZE search_document")
+
+    # -- reading -------------------------------------------------------------------------------------
+    def _where(self, filters: Filters, alias: str = FTS_TABLE) -> tuple[str, list[Any]]:
+        """Filter SQL for a query on the FTS table: bit tests on the row id, side filters by row id set."""
+        parts: list[str] = []
+        params: list[Any] = []
+        code_sql = filters.code_sql(f"{alias}.rowid")
+        if code_sql:
+            parts.append(code_sql)
+        if filters.side_sql:
+            parts.append(f"{alias}.rowid IN (SELECT fts_rowid FROM search_document WHERE {filters.side_sql})")
+            params.extend(filters.side_params)
+        return ("".join(f" AND {part}" for part in parts), params)
+
+    def count(
+        self, expr: Expr | None, filters: Filters, regions: Callable[[int], str | None], today: dt.date
+    ) -> Counted:
+        if expr is None:
+            side = f" WHERE {filters.side_sql}" if filters.side_sql else ""
+            inner = (
+                f"SELECT facet_code AS code, {browse_tier_sql()} AS tier, COUNT(*) AS n FROM search_document"
+                f"{side} GROUP BY facet_code, tier"
+            )
+            params: list[Any] = [_adapt_date(today), *filters.side_params]
+        else:
+            inner = (
+                f"SELECT ({FTS_TABLE}.rowid & {MASK}) AS code, 0 AS tier, COUNT(*) AS n FROM {FTS_TABLE}"
+                f" WHERE {FTS_TABLE} MATCH %s"
+            )
+            side_params: list[Any] = []
+            if filters.side_sql:
+                inner += f" AND {FTS_TABLE}.rowid IN (SELECT fts_rowid FROM search_document WHERE {filters.side_sql})"
+                side_params = list(filters.side_params)
+            inner += " GROUP BY 1"
+            params = [render_fts5(expr), *side_params]
+        predicates = list(filters.predicates)
+        tier_where = " AND ".join(p.sql.format(c="code") for p in predicates)
+        tier_filter = f" WHERE {tier_where}" if tier_where else ""
+        sql = (
+            f"WITH m AS MATERIALIZED ({inner}) {facets.facet_sql('m', predicates)}"
+            f"\nUNION ALL SELECT 'tier', tier, SUM(n) FROM m{tier_filter} GROUP BY tier"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+        tiers = [0, 0, 0]
+        facet_rows = []
+        for facet, key, count in rows:
+            if facet == "tier":
+                tiers[int(key)] = int(count or 0)
+            else:
+                facet_rows.append((facet, key, count))
+        total, facet_values = facets.facets_from_rows(facet_rows, regions)
+        return Counted(total, facet_values, (tiers[0], tiers[1], tiers[2]))
+
+    def newest_window(self, expr: Expr, filters: Filters, total: int) -> tuple[int, int] | None:
+        if total <= self.broad_limit:
+            return None
+        where, params = self._where(filters)
+        with connection.cursor() as cur:
+            # Row ids grow with offering ids: walking the doclist backwards finds the window's lower end.
+            cur.execute(
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s{where}"
+                " ORDER BY rowid DESC LIMIT 1 OFFSET %s",
+                [render_fts5(expr), *params, self.broad_pool - 1],
+            )
+            row = cur.fetchone()
+        if row is None:
+            return None
+        return facets.offering_id_from_rowid(row[0]), self.broad_pool
+
+    @staticmethod
+    def _id_range(ids: IdRange | None) -> tuple[str, list[Any]]:
+        if ids is None:
+            return "", []
+        sql, params = "", []
+        if ids.low is not None:
+            sql += f" AND {FTS_TABLE}.rowid >= %s"
+            params.append(ids.low << facets.CODE_BITS)
+        if ids.high is not None:
+            sql += f" AND {FTS_TABLE}.rowid < %s"
+            params.append(ids.high << facets.CODE_BITS)
+        return sql, params
+
+    def rank(
+        self,
+        full: Expr,
+        original: Expr | None,
+        filters: Filters,
+        *,
+        offset: int,
+        limit: int,
+        original_boost: float,
+        ids: IdRange | None = None,
+    ) -> list[Ranked]:
+        where, params = self._where(filters)
+        floor, floor_params = self._id_range(ids)
+        match = render_fts5(full)
+        if original is None or original == full or original_boost <= 0:
+            sql = (
+                f"SELECT rowid, rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s{where}{floor}"
+                " ORDER BY rank, rowid DESC LIMIT %s OFFSET %s"
+            )
+            args = [match, *params, *floor_params, limit, offset]
+        else:
+            # Score = bm25(full) + boost * bm25(original): the words as typed count more than their
+            # glossary expansions, so a same-language exact match ranks first.
+            sql = (
+                f"WITH o AS MATERIALIZED (SELECT rowid AS r, rank AS s FROM {FTS_TABLE}"
+                f" WHERE {FTS_TABLE} MATCH %s{where}{floor})"
+                f" SELECT {FTS_TABLE}.rowid, {FTS_TABLE}.rank + %s * COALESCE(o.s, 0) AS score"
+                f" FROM {FTS_TABLE} LEFT JOIN o ON o.r = {FTS_TABLE}.rowid"
+                f" WHERE {FTS_TABLE} MATCH %s{where}{floor}"
+                f" ORDER BY score, {FTS_TABLE}.rowid DESC LIMIT %s OFFSET %s"
+            )
+            args = [
+                render_fts5(original),
+                *params,
+                *floor_params,
+                original_boost,
+                match,
+                *params,
+                *floor_params,
+                limit,
+                offset,
+            ]
+        with connection.cursor() as cur:
+            cur.execute(sql, args)
+            rows = cur.fetchall()
+        return [Ranked(facets.offering_id_from_rowid(rowid), -float(score)) for rowid, score in rows]
+
+    def browse(
+        self, filters: Filters, *, offset: int, limit: int, today: dt.date, tiers: tuple[int, int, int]
+    ) -> list[Ranked]:
+        conditions = [c for c in (filters.code_sql("facet_code"), filters.side_sql) if c]
+        base_where = "".join(f" AND {c}" for c in conditions)
+        tier_queries: tuple[tuple[str, str, list[Any]], ...] = (
+            ("start_date >= %s", "start_date, offering_id", [_adapt_date(today)]),
+            ("start_date IS NULL", "offering_id DESC", []),
+            ("start_date < %s", "start_date DESC, offering_id DESC", [_adapt_date(today)]),
+        )
+        results: list[Ranked] = []
+        skip = offset
+        wanted = limit
+        with connection.cursor() as cur:
+            for size, (condition, order, params) in zip(tiers, tier_queries, strict=True):
+                if wanted <= 0:
+                    break
+                if skip >= size:
+                    skip -= size
+                    continue
+                cur.execute(
+                    f"SELECT offering_id FROM search_document WHERE {condition}{base_where}"
+                    f" ORDER BY {order} LIMIT %s OFFSET %s",
+                    [*params, *filters.side_params, wanted, skip],
+                )
+                rows = cur.fetchall()
+                results.extend(Ranked(int(row[0]), 0.0) for row in rows)
+                wanted -= len(rows)
+                skip = 0
+        return results
+
+    def matching_tokens(self, tokens: Iterable[str]) -> set[str]:
+        wanted = sorted(set(tokens))
+        if not wanted:
+            return set()
+        found: set[str] = set()
+        with connection.cursor() as cur:
+            for token in wanted:
+                cur.execute("SELECT 1 FROM search_fts_vocab WHERE term = %s AND doc > 0", [token])
+                if cur.fetchone():
+                    found.add(token)
+        return found
+
+    def similar_words(self, word: str, limit: int) -> list[str]:
+        grams = sorted({word[i : i + 3] for i in range(len(word) - 2)})
+        grams = [gram for gram in grams if gram.isalnum()]
+        if not grams:
+            return []
+        match = " OR ".join(f'"{gram}"' for gram in grams)
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT term FROM search_term_trigram WHERE search_term_trigram MATCH %s ORDER BY rank LIMIT %s",
+                [match, limit],
+            )
+            return [row[0] for row in cur.fetchall()]
+
+    def bare_rank(self, expr: Expr, limit: int) -> list[int]:
+        with connection.cursor() as cur:
+            cur.execute(
+                f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s ORDER BY rank LIMIT %s",
+                [render_fts5(expr), limit],
+            )
+            return [facets.offering_id_from_rowid(row[0]) for row in cur.fetchall()]
+
+    def document_count(self) -> int:
+        with connection.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM search_document")
+            return int(cur.fetchone()[0])

@@ -1,0 +1,240 @@
+"""Keeping the search index in step with the catalogue.
+
+`index_offerings(ids)` and `remove_offerings(ids)` run inside the caller's transaction (the catalogue's
+writer and services call them in theirs), so an offering and its index entry commit or roll back together.
+An offering is indexed only while it is published (`Offering.objects.published()`: its programme is
+published and it is not a draft); indexing an unpublished or deleted offering removes its entry.
+
+The index holds, per offering, the analysed text of its title and its programme's title, description,
+learning outcomes, qualification title, keywords and provider name in fi/sv/en, plus its filter values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+
+from battery_region.catalogue.models import Offering
+from battery_region.search import analysis, facets
+from battery_region.search.backends import get_backend
+from battery_region.search.backends.base import IndexedDocument
+
+BATCH_SIZE = 500
+VOCABULARY_MIN, VOCABULARY_MAX = 3, 40
+LANGS = analysis.LANGUAGES
+
+_OFFERING_FIELDS = [
+    "id",
+    "status",
+    "provider_id",
+    "country",
+    "region",
+    "teaching_languages",
+    "mode",
+    "open_for_exchange",
+    "start_date",
+    "start_year",
+    "start_season",
+    "updated_at",
+    *[f"title_{code}" for code in LANGS],
+    *[f"description_{code}" for code in LANGS],
+    "programme__published",
+    "programme__eqf_level",
+    "programme__credits_system",
+    "programme__keywords",
+    *[f"programme__title_{code}" for code in LANGS],
+    *[f"programme__description_{code}" for code in LANGS],
+    *[f"programme__learning_outcomes_{code}" for code in LANGS],
+    *[f"programme__qualification_title_{code}" for code in LANGS],
+    *[f"provider__name_{code}" for code in LANGS],
+]
+
+
+# --- Region codes ---------------------------------------------------------------------------------------
+# Read from the database on every use (a few dozen rows): a process-wide cache could keep a code that a
+# rolled-back transaction allocated.
+
+
+def region_maps() -> tuple[dict[str, int], dict[int, str]]:
+    """(value → code, code → value) for regions, as the current transaction sees them."""
+    from battery_region.search.models import SearchFacetValue
+
+    by_value = dict(SearchFacetValue.objects.filter(field="region").values_list("value", "code"))
+    return by_value, {code: value for value, code in by_value.items()}
+
+
+def region_code(value: str, memo: dict[str, int] | None = None) -> int:
+    """The small integer for a region value, allocated on first use (in the caller's transaction)."""
+    if not value:
+        return 0
+    if memo is not None and value in memo:
+        return memo[value]
+    from battery_region.search.models import SearchFacetValue
+
+    code: int | None = None
+    for _attempt in range(5):
+        code = SearchFacetValue.objects.filter(field="region", value=value).values_list("code", flat=True).first()
+        if code is not None:
+            break
+        highest = (
+            SearchFacetValue.objects.filter(field="region").order_by("-code").values_list("code", flat=True).first()
+        )
+        candidate = (highest or 0) + 1
+        if candidate > facets.REGION_MAX_CODE:
+            raise ValueError("too many distinct regions for the search facet code")
+        try:
+            with transaction.atomic():
+                SearchFacetValue.objects.create(field="region", value=value, code=candidate)
+        except IntegrityError:  # another transaction took this code or value first: look again
+            continue
+        code = candidate
+        break
+    if code is None:
+        raise RuntimeError(f"could not allocate a search facet code for region {value!r}")
+    if memo is not None:
+        memo[value] = code
+    return code
+
+
+# --- Documents ------------------------------------------------------------------------------------------
+
+
+def is_published(row: dict[str, Any]) -> bool:
+    return bool(row["programme__published"]) and row["status"] != Offering.Status.DRAFT
+
+
+def _tokens(texts: Iterable[str], language: str) -> tuple[list[str], list[str]]:
+    lemmas: list[str] = []
+    parts: list[str] = []
+    for text in texts:
+        if not text:
+            continue
+        for token in analysis.analyze(text, language):
+            (lemmas if token.kind == "lemma" else parts).append(token.term)
+    return lemmas, parts
+
+
+def _vocabulary(texts: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for text in texts:
+        for word in analysis.words(text or ""):
+            lower = word.lower()
+            if VOCABULARY_MIN <= len(lower) <= VOCABULARY_MAX and not lower.isdigit():
+                found.add(lower)
+    return found
+
+
+def build_document(row: dict[str, Any], regions: dict[str, int] | None = None) -> IndexedDocument:
+    """Analyse one offering row (as selected by `_OFFERING_FIELDS`) into an index document."""
+    columns: dict[str, list[str]] = {"t": [], "k": [], "b": [], "tp": [], "bp": []}
+    all_texts: list[str] = []
+    for code in LANGS:
+        titles = [row[f"title_{code}"], row[f"programme__title_{code}"]]
+        keys = [row[f"programme__qualification_title_{code}"]]
+        body = [
+            row[f"description_{code}"],
+            row[f"programme__description_{code}"],
+            row[f"programme__learning_outcomes_{code}"],
+        ]
+        for target, texts in (("t", titles), ("k", keys), ("b", body)):
+            lemmas, parts = _tokens(texts, code)
+            columns[target].extend(lemmas)
+            columns["bp" if target == "b" else "tp"].extend(parts)
+        all_texts.extend(titles + keys + body)
+    # Keywords carry no language and provider names are often the same in every language: analyse them in
+    # each language, but count each distinct token once.
+    shared = [row["programme__keywords"] or "", *(row[f"provider__name_{code}"] or "" for code in LANGS)]
+    for text in dict.fromkeys(shared):
+        lemma_set: dict[str, None] = {}
+        part_set: dict[str, None] = {}
+        for code in LANGS:
+            lemmas, parts = _tokens([text], code)
+            lemma_set.update(dict.fromkeys(lemmas))
+            part_set.update(dict.fromkeys(parts))
+        columns["k"].extend(lemma_set)
+        columns["tp"].extend(part for part in part_set if part not in lemma_set)
+        all_texts.append(text)
+    facet_code = facets.pack(
+        country=row["country"] or "",
+        region_code=region_code(row["region"] or "", regions),
+        eqf_level=row["programme__eqf_level"],
+        credits_system=row["programme__credits_system"] or "",
+        teaching_languages=row["teaching_languages"] or "",
+        mode=row["mode"] or "",
+        open_for_exchange=bool(row["open_for_exchange"]),
+    )
+    return IndexedDocument(
+        offering_id=int(row["id"]),
+        facet_code=facet_code,
+        provider_id=int(row["provider_id"]),
+        teaching_languages=row["teaching_languages"] or "",
+        start_date=row["start_date"],
+        start_year=row["start_year"],
+        start_season=row["start_season"] or "",
+        modified_at=row["updated_at"],
+        columns=columns,
+        vocabulary=_vocabulary(all_texts),
+    )
+
+
+def _rows(ids: list[int]) -> Iterator[dict[str, Any]]:
+    yield from Offering.objects.filter(pk__in=ids).values(*_OFFERING_FIELDS)
+
+
+def index_offerings(offering_ids: Iterable[int]) -> None:
+    """Bring the index entries of these offerings up to date, in the current transaction."""
+    ids = sorted({int(pk) for pk in offering_ids})
+    if not ids:
+        return
+    backend = get_backend()
+    regions: dict[str, int] = {}
+    with transaction.atomic():
+        for start in range(0, len(ids), BATCH_SIZE):
+            chunk = ids[start : start + BATCH_SIZE]
+            rows = list(_rows(chunk))
+            documents = [build_document(row, regions) for row in rows if is_published(row)]
+            indexed = {doc.offering_id for doc in documents}
+            stale = [pk for pk in chunk if pk not in indexed]
+            if stale:
+                backend.delete(stale)
+            backend.write(documents)
+            backend.add_vocabulary(word for doc in documents for word in doc.vocabulary)
+
+
+def remove_offerings(offering_ids: Iterable[int]) -> None:
+    """Drop these offerings from the index (e.g. before they are deleted or unpublished)."""
+    ids = sorted({int(pk) for pk in offering_ids})
+    if ids:
+        with transaction.atomic():
+            get_backend().delete(ids)
+
+
+def rebuild_index(
+    *, batch_size: int = 1000, progress: Callable[[int, int], None] | None = None, optimize: bool = True
+) -> int:
+    """Drop and rebuild the whole index from the published offerings; returns how many were indexed."""
+    backend = get_backend()
+    published_ids = list(Offering.objects.published().order_by("pk").values_list("pk", flat=True))
+    total = len(published_ids)
+    done = 0
+    seen_words: set[str] = set()
+    regions: dict[str, int] = {}
+    with transaction.atomic():
+        backend.clear()
+        for start in range(0, total, batch_size):
+            chunk = published_ids[start : start + batch_size]
+            documents = [build_document(row, regions) for row in _rows(chunk) if is_published(row)]
+            backend.write(documents)
+            new_words = {word for doc in documents for word in doc.vocabulary} - seen_words
+            backend.add_vocabulary(new_words)
+            seen_words |= new_words
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+        if optimize:
+            backend.optimize()
+    if optimize and connection.get_autocommit():
+        backend.after_rebuild()
+    return total

@@ -1,0 +1,343 @@
+"""The catalogue search the HTML list and the API call: `search_catalogue(...) -> SearchPage`.
+
+Matching, in order:
+1. every word (or glossary span) must match — AND first; glossary expansions count as alternatives;
+2. if nothing matches and a word is unknown to the index, the closest known word replaces it ("did you
+   mean": trigram candidates from the vocabulary, the glossary and Voikko, ranked by edit distance);
+3. if still nothing, a compound query word may match its parts instead (`batterimontering` → batteri +
+   montering);
+4. when fewer than `TIER_MIN_RESULTS` documents match completely, documents matching some of the words
+   follow them (OR fallback as a second tier; total and facets then count both tiers).
+Ranking: engine score of the whole query plus `ORIGINAL_BOOST` × the score of the words as typed, so a
+same-language exact match ranks above documents reached only through a glossary expansion. A tier with
+very many matches (common words such as `koulutus`) is ranked as a window of about the newest
+`broad_pool` matches first and then the rest, so page one never scores tens of thousands of documents;
+total and facets are always exact. An empty query (or one made only of stop words) lists the filtered
+offerings, upcoming starts first, then undated, then past.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from battery_region.catalogue.filters import FACET_FIELDS, CatalogueFilters
+from battery_region.catalogue.models import Offering, Programme
+from battery_region.core.translation import fallback_order
+from battery_region.search import analysis, facets, glossary
+from battery_region.search.analysis import UnknownLanguage
+from battery_region.search.backends import get_backend
+from battery_region.search.backends.base import Counted, Filters, IdRange, Ranked, SearchBackend
+from battery_region.search.indexing import region_maps
+from battery_region.search.query import MAX_QUERY_CHARS, Expr, Plan, Without, analyse_query_word, build_plan
+from battery_region.search.snippets import Highlighter, best_snippet
+from battery_region.search.spelling import ranked_suggestions
+
+__all__ = ["SearchHit", "SearchPage", "UnknownLanguage", "search_catalogue"]
+
+logger = logging.getLogger(__name__)
+
+ORIGINAL_BOOST = 1.0
+MAX_PAGE_SIZE = 10_000
+MAX_PAGE = 10_000
+MAX_SUGGESTION_CHECKS = 5
+TIER_MIN_RESULTS = 10  # below this many complete matches, partial matches follow them
+LANGUAGE_CODE_RE = re.compile(r"[a-z]{2,8}")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    offering_id: int
+    score: float
+    snippet: str  # safe HTML: the text is escaped, matches are wrapped in <mark>
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    items: list[SearchHit]
+    total: int
+    facets: dict[str, list[tuple[str, int]]]
+    did_you_mean: str | None = None
+    expanded_terms: list[str] = field(default_factory=list)
+
+
+# --- Filters --------------------------------------------------------------------------------------------
+
+
+def _filter_spec(filters: CatalogueFilters, by_value: dict[str, int]) -> Filters:
+    predicates: list[facets.Predicate] = []
+    side: list[str] = []
+    params: list[object] = []
+    values: dict[str, object] = {
+        "country": filters.country or None,
+        "region": filters.region or None,
+        "eqf_level": filters.eqf_level,
+        "credits_system": filters.credits_system or None,
+        "language": filters.language or None,
+        "mode": filters.mode or None,
+        "open_for_exchange": filters.open_for_exchange,
+    }
+    for name in FACET_FIELDS:
+        value = values.get(name)
+        if value is None:
+            continue
+        predicate = facets.facet_predicate(name, value, by_value)
+        if predicate is not None:
+            predicates.append(predicate)
+        elif name == "language":
+            # A language outside the packed set: match the whole code in the comma-separated list.
+            code = str(value).strip().lower()
+            if LANGUAGE_CODE_RE.fullmatch(code):
+                side.append("(',' || teaching_languages || ',') LIKE %s")
+                params.append(f"%,{code},%")
+            else:
+                side.append("1 = 0")
+    if filters.provider is not None:
+        side.append("provider_id = %s")
+        params.append(int(filters.provider))
+    year, season = filters.start_year_and_season
+    if year is not None:
+        side.append("start_year = %s")
+        params.append(year)
+        if season:
+            side.append("start_season = %s")
+            params.append(season)
+    elif filters.start_period:
+        side.append("1 = 0")  # a start period that is not "YYYY" or "YYYY-season" matches nothing
+    if filters.modified_since is not None:
+        from django.db import connection
+
+        side.append("modified_at >= %s")
+        params.append(connection.ops.adapt_datetimefield_value(filters.modified_since))
+    return Filters(tuple(predicates), " AND ".join(side), tuple(params))
+
+
+# --- The search -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Tier:
+    expr: Expr
+    original: Expr | None
+    size: int
+    ids: IdRange | None = None
+
+
+@dataclass
+class _Outcome:
+    counted: Counted
+    plan: Plan | None
+    tiers: list[_Tier] = field(default_factory=list)
+    did_you_mean: str | None = None
+
+
+def _replace_words(q: str, corrections: dict[str, str]) -> str:
+    def swap(match: re.Match[str]) -> str:
+        return corrections.get(match.group().lower(), match.group())
+
+    return analysis.WORD_RE.sub(swap, q)
+
+
+def _match(backend: SearchBackend, q: str, filters: Filters, by_code: dict[int, str]) -> _Outcome:
+    regions = by_code.get
+    today = timezone.localdate()
+    plan = build_plan(q, glossary.get_index())
+    if plan.is_empty:
+        return _Outcome(backend.count(None, filters, regions, today), None)
+
+    did_you_mean: str | None = None
+    strict = plan.full()
+    counted = backend.count(strict, filters, regions, today)
+    if not counted.total:
+        corrections = _corrections(backend, plan)
+        if corrections:
+            corrected_q = _replace_words(q, corrections)
+            corrected = build_plan(corrected_q, glossary.get_index())
+            if not corrected.is_empty:
+                did_you_mean = corrected_q.strip()
+                plan = corrected
+                strict = plan.full()
+                counted = backend.count(strict, filters, regions, today)
+    if not counted.total and plan.has_compounds:
+        split = plan.split()
+        if split is not None and split != strict:
+            split_counted = backend.count(split, filters, regions, today)
+            if split_counted.total:
+                strict, counted = split, split_counted
+    tiers = [_Tier(strict, plan.original(), counted.total)] if strict is not None and counted.total else []
+    if counted.total < TIER_MIN_RESULTS:
+        # AND first, then the rest: too few documents have every word, so those that have some of them
+        # follow, ranked after the complete matches.
+        loose = plan.any_word()
+        if loose is not None and loose != strict:
+            rest = Without(loose, strict) if tiers and strict is not None else loose
+            loose_counted = backend.count(loose, filters, regions, today)
+            if loose_counted.total > counted.total:
+                tiers.append(_Tier(rest, plan.any_original(), loose_counted.total - counted.total))
+                counted = loose_counted
+    return _Outcome(counted, plan, tiers, did_you_mean)
+
+
+def _corrections(backend: SearchBackend, plan: Plan) -> dict[str, str]:
+    """Misspelled words → the closest word that the index knows, for words none of whose readings is
+    indexed. Candidates: the vocabulary (trigram look-up), the glossary's words and Voikko's suggestions."""
+    alternatives = {word.surface.lower(): word.alternatives for word in plan.words}
+    known = backend.matching_tokens(token for tokens in alternatives.values() for token in tokens)
+    corrections: dict[str, str] = {}
+    for surface, tokens in alternatives.items():
+        if known.intersection(tokens) or surface.isdigit():
+            continue
+        candidates = [
+            *backend.similar_words(surface, 40),
+            *glossary.get_index().vocabulary,
+            *analysis.spelling_suggestions(surface, "fi"),
+        ]
+        for candidate in ranked_suggestions(surface, candidates)[:MAX_SUGGESTION_CHECKS]:
+            readings = analyse_query_word(candidate).alternatives
+            if backend.matching_tokens(readings) or _glossary_knows(candidate):
+                corrections[surface] = candidate
+                break
+    return corrections
+
+
+def _glossary_knows(word: str) -> bool:
+    return word.lower() in glossary.get_index().vocabulary
+
+
+_SNIPPET_FIELDS = ("description", "programme__description", "programme__learning_outcomes")
+_TITLE_FIELDS = ("title", "programme__title")
+
+
+def _snippet_rows(ids: list[int], order: list[str]) -> list[dict[str, Any]]:
+    """The texts snippets are cut from, in one plain query (no model instances: this is the hot path)."""
+    offering, programme = Offering._meta, Programme._meta
+    columns: list[tuple[str, str]] = []
+    for code in order:
+        for name in (*_SNIPPET_FIELDS, *_TITLE_FIELDS):
+            if name.startswith("programme__"):
+                field = programme.get_field(name.split("__", 1)[1] + "_" + code)
+                alias = "p"
+            else:
+                field = offering.get_field(name + "_" + code)
+                alias = "o"
+            columns.append((f"{name}_{code}", f"{alias}.{getattr(field, 'column', field.name)}"))
+    placeholders = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT o.{offering.pk.column}, {', '.join(column for _key, column in columns)}"
+        f" FROM {offering.db_table} o JOIN {programme.db_table} p ON p.{programme.pk.column} = o.programme_id"
+        f" WHERE o.{offering.pk.column} IN ({placeholders})"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, ids)
+        return [
+            {"pk": row[0], **{key: value for (key, _column), value in zip(columns, row[1:], strict=True)}}
+            for row in cur.fetchall()
+        ]
+
+
+def _snippets(plan: Plan | None, ranked: Sequence[Ranked], language: str) -> dict[int, str]:
+    ids = [hit.offering_id for hit in ranked]
+    if not ids:
+        return {}
+    order = fallback_order(language)
+    highlighter = Highlighter(plan.highlight_tokens() if plan is not None else ())
+    result: dict[int, str] = {}
+    for row in _snippet_rows(ids, order):
+        candidates = [
+            (code, row[f"{name}_{code}"]) for code in order for name in _SNIPPET_FIELDS if row[f"{name}_{code}"]
+        ]
+        title = next((row[f"{name}_{code}"] for code in order for name in _TITLE_FIELDS if row[f"{name}_{code}"]), "")
+        if plan is None:
+            candidates = candidates[:1]
+        result[row["pk"]] = best_snippet(highlighter, candidates, title)
+    return result
+
+
+def _split_broad_tiers(backend: SearchBackend, tiers: list[_Tier], filters: Filters) -> Iterator[_Tier]:
+    """A tier with very many matches (common words) is ranked in two parts: a window of the newest
+    matches first, then the rest, so no query scores tens of thousands of documents for page one and
+    every page follows the same order. Split lazily: later parts are only looked at for deep pages."""
+    for tier in tiers:
+        window = backend.newest_window(tier.expr, filters, tier.size) if tier.size > backend.broad_limit else None
+        if window is None:
+            yield tier
+            continue
+        low, count = window
+        yield _Tier(tier.expr, tier.original, count, IdRange(low=low))
+        yield _Tier(tier.expr, tier.original, tier.size - count, IdRange(high=low))
+
+
+def _safe(html: str) -> SafeString:
+    # Built by snippets.Highlighter: the text is escaped and only <mark> tags are added.
+    return mark_safe(html)  # noqa: S308
+
+
+def search_catalogue(
+    *, q: str, language: str, filters: CatalogueFilters, page: int = 1, page_size: int = 20
+) -> SearchPage:
+    """One page of published offerings for query `q` (in any of fi/sv/en) with `filters` applied.
+
+    `language` is the user's interface language (fi, sv or en; anything else raises `UnknownLanguage`):
+    it chooses the snippet language. `facets` counts, for each field in `FACET_FIELDS`, the q + filters
+    result set with that field's own filter left out. Never raises on odd input: engine syntax in `q` is
+    inert, long queries are cut, a query of stop words lists everything.
+    """
+    code = analysis.normalise_language(language)
+    try:
+        page = max(1, min(int(page), MAX_PAGE))
+        page_size = max(1, min(int(page_size), MAX_PAGE_SIZE))
+    except (TypeError, ValueError):
+        page, page_size = 1, 20
+    q = (q or "")[:MAX_QUERY_CHARS] if isinstance(q, str) else ""
+    backend = get_backend()
+    by_value, by_code = region_maps()
+    spec = _filter_spec(filters, by_value)
+    outcome = _match(backend, q, spec, by_code)
+    counted = outcome.counted
+    offset = (page - 1) * page_size
+    ranked: list[Ranked] = []
+    if offset < counted.total:
+        if outcome.plan is None:
+            ranked = backend.browse(
+                spec, offset=offset, limit=page_size, today=timezone.localdate(), tiers=counted.tiers
+            )
+        else:
+            skip, wanted = offset, page_size
+            for tier in _split_broad_tiers(backend, outcome.tiers, spec):
+                if wanted <= 0:
+                    break
+                if skip >= tier.size:
+                    skip -= tier.size
+                    continue
+                page_hits = backend.rank(
+                    tier.expr,
+                    tier.original,
+                    spec,
+                    offset=skip,
+                    limit=wanted,
+                    original_boost=ORIGINAL_BOOST,
+                    ids=tier.ids,
+                )
+                ranked.extend(page_hits)
+                wanted -= len(page_hits)
+                skip = 0
+    snippets = _snippets(outcome.plan, ranked, code)
+    items = [
+        SearchHit(hit.offering_id, round(hit.score, 6), _safe(snippets[hit.offering_id]))
+        for hit in ranked
+        if hit.offering_id in snippets
+    ]
+    return SearchPage(
+        items=items,
+        total=counted.total,
+        facets={name: counted.facets.get(name, []) for name in FACET_FIELDS},
+        did_you_mean=outcome.did_you_mean,
+        expanded_terms=list(outcome.plan.expanded_terms) if outcome.plan is not None else [],
+    )

@@ -1,0 +1,79 @@
+"""Highlighted snippets from the original text (pure: no ORM).
+
+Engines only see analysed tokens, so highlighting happens here: each word of the original text is analysed
+in the text's language and marked when one of its lemmas or compound parts is a query token (or an
+expansion's token). The text is escaped first and only our own `<mark>` tags are added, so the result is
+safe HTML whatever the text contains.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Sequence
+from html import escape
+
+from battery_region.search import analysis
+
+WINDOW_WORDS = 32
+WORDS_BEFORE = 8
+MAX_SCAN_CHARS = 6000
+
+
+class Highlighter:
+    """Marks words whose analysis meets `tokens`; remembers per-word decisions for one search."""
+
+    def __init__(self, tokens: Iterable[str]) -> None:
+        self.tokens = frozenset(tokens)
+        self._seen: dict[tuple[str, str], bool] = {}
+
+    def matches(self, word: str, language: str) -> bool:
+        key = (word, language)
+        hit = self._seen.get(key)
+        if hit is None:
+            result = analysis.analyse_word(word, language)
+            hit = bool(self.tokens.intersection(result.lemmas) or self.tokens.intersection(result.parts))
+            self._seen[key] = hit
+        return hit
+
+    def snippet(self, text: str, language: str, *, require_match: bool) -> str | None:
+        """A window of `text` around the first match, with matches in <mark>; None if `require_match`
+        and nothing matches."""
+        text = unicodedata.normalize("NFC", text or "")[:MAX_SCAN_CHARS]
+        if not text.strip():
+            return None
+        spans = list(analysis.word_spans(text))
+        if not spans:
+            return escape(text[:200]) if not require_match else None
+        marked = [self.matches(span.group(), language) for span in spans]
+        if require_match and not any(marked):
+            return None
+        first = marked.index(True) if any(marked) else 0
+        start_word = max(0, first - WORDS_BEFORE)
+        end_word = min(len(spans), start_word + WINDOW_WORDS)
+        start = 0 if start_word == 0 else spans[start_word].start()
+        end = len(text) if end_word == len(spans) else spans[end_word - 1].end()
+        pieces: list[str] = ["…" if start > 0 else ""]
+        cursor = start
+        for index in range(start_word, end_word):
+            span = spans[index]
+            pieces.append(escape(text[cursor : span.start()]))
+            word = escape(span.group())
+            pieces.append(f"<mark>{word}</mark>" if marked[index] else word)
+            cursor = span.end()
+        pieces.append(escape(text[cursor:end]))
+        if end < len(text):
+            pieces.append("…")
+        return "".join(pieces).strip()
+
+
+def best_snippet(highlighter: Highlighter, candidates: Sequence[tuple[str, str]], fallback: str = "") -> str:
+    """The first candidate `(language, text)` with a match; else the first non-empty text; else `fallback`."""
+    for language, text in candidates:
+        snippet = highlighter.snippet(text, language, require_match=True)
+        if snippet:
+            return snippet
+    for language, text in candidates:
+        snippet = highlighter.snippet(text, language, require_match=False)
+        if snippet:
+            return snippet
+    return escape(fallback)

@@ -1,0 +1,119 @@
+"""The index follows the data: same transaction, only published offerings, rebuild command."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
+
+from battery_region.catalogue.filters import CatalogueFilters
+from battery_region.catalogue.models import Offering
+from battery_region.search.backends import get_backend
+from battery_region.search.indexing import index_offerings, rebuild_index, remove_offerings
+from battery_region.search.models import SearchDocument, SearchTerm
+from battery_region.search.service import search_catalogue
+from tests.search.factories import offering
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(q: str, **filters: object) -> list[int]:
+    page = search_catalogue(q=q, language="fi", filters=CatalogueFilters(**filters), page_size=100)  # type: ignore[arg-type]
+    return [hit.offering_id for hit in page.items]
+
+
+def fts_row_count() -> int:
+    table = "search_fts" if connection.vendor == "sqlite" else "search_document"
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT COUNT(*) FROM {table}")
+        return int(cur.fetchone()[0])
+
+
+def test_index_and_find() -> None:
+    o = offering(title="Akkukennojen valmistus", description="Opit kennojen pinnoituksen.")
+    index_offerings([o.pk])
+    assert ids("akkukenno") == [o.pk]
+    assert SearchDocument.objects.filter(offering=o).exists()
+    assert SearchTerm.objects.filter(term="akkukennojen").exists()
+
+
+def test_reindex_reflects_changes() -> None:
+    o = offering(title="Hitsauksen perusteet")
+    index_offerings([o.pk])
+    assert ids("hitsaus") == [o.pk]
+    o.programme.title_fi = "Robotiikan perusteet"
+    o.programme.save()
+    index_offerings([o.pk])
+    assert ids("hitsaus") == []
+    assert ids("robotiikka") == [o.pk]
+    assert fts_row_count() == 1
+
+
+def test_only_published_offerings_are_indexed() -> None:
+    draft = offering(title="Akkukemia luonnos", status=Offering.Status.DRAFT)
+    hidden = offering(title="Akkukemia piilotettu", programme_kwargs={"published": False})
+    cancelled = offering(title="Akkukemia peruttu", status=Offering.Status.CANCELLED)
+    index_offerings([draft.pk, hidden.pk, cancelled.pk])
+    assert ids("akkukemia") == [cancelled.pk]  # published() semantics: cancelled is still listed
+    assert ids("") == [cancelled.pk]
+
+
+def test_unpublishing_removes_the_entry() -> None:
+    o = offering(title="Kaivostekniikka")
+    index_offerings([o.pk])
+    o.status = Offering.Status.DRAFT
+    o.save()
+    index_offerings([o.pk])
+    assert ids("kaivostekniikka") == []
+    assert not SearchDocument.objects.filter(offering=o).exists()
+    assert fts_row_count() == 0
+
+
+def test_remove_offerings() -> None:
+    a = offering(title="Litiumin jalostus")
+    b = offering(title="Litiumkemia")
+    index_offerings([a.pk, b.pk])
+    remove_offerings([a.pk])
+    assert ids("litium") == [b.pk]
+    remove_offerings([])  # nothing to do is fine
+    assert fts_row_count() == 1
+
+
+def test_index_rolls_back_with_the_data() -> None:
+    with pytest.raises(RuntimeError), transaction.atomic():
+        o = offering(title="Kuivahuonetyöskentely")
+        index_offerings([o.pk])
+        assert ids("kuivahuone") == [o.pk]
+        raise RuntimeError("the writer failed after indexing")
+    assert ids("kuivahuone") == []
+    assert fts_row_count() == 0
+    assert not SearchDocument.objects.exists()
+
+
+def test_deleting_an_offering_drops_its_entry() -> None:
+    o = offering(title="Akkujen kierrätys")
+    index_offerings([o.pk])
+    o.delete()
+    assert ids("kierrätys") == []
+    assert fts_row_count() == 0
+
+
+def test_unknown_and_repeated_ids_are_harmless() -> None:
+    o = offering(title="Sähköasentaja")
+    index_offerings([o.pk, o.pk, 999_999])
+    assert ids("sähköasentaja") == [o.pk]
+
+
+def test_rebuild_command(capsys: pytest.CaptureFixture[str]) -> None:
+    a = offering(title="Prosessinhoitaja")
+    b = offering(title="Prosessinhoitajan jatkokoulutus")
+    offering(title="Luonnos", status=Offering.Status.DRAFT)
+    out = StringIO()
+    call_command("rebuild_search_index", "--batch-size", "1", stdout=out, stderr=StringIO())
+    assert "Indexed 2 published offerings" in out.getvalue()
+    assert sorted(ids("prosessinhoitaja")) == sorted([a.pk, b.pk])
+    assert get_backend().document_count() == 2
+    assert rebuild_index(optimize=False) == 2  # rebuilding again gives the same index
+    assert fts_row_count() == 2
