@@ -407,7 +407,7 @@ class OfferingUpsertIn(Schema):
 def _text(value: TranslatedTextIn | None) -> dict[str, str]:
     if value is None:
         return {}
-    return {code: text for code, text in value.dict().items() if text}
+    return {code: text for code, text in value.model_dump().items() if text}
 
 
 def _write(request: HttpRequest, record: ProgrammeRecord | OfferingRecord) -> None:
@@ -476,7 +476,7 @@ def offering_upsert_api(request: HttpRequest, payload: OfferingUpsertIn) -> Any:
     existing = Offering.objects.filter(source=API_SOURCE, source_id=source_id).first()
     if existing is not None:
         require_edit(request.user, existing)
-    data = payload.dict()
+    data = payload.model_dump()
     record = OfferingRecord(
         source=API_SOURCE,
         source_id=source_id,

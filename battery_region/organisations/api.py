@@ -83,7 +83,7 @@ class OrganisationUpdateIn(Schema):
 @router.get("", response=list[OrganisationOut], summary="List organisations")
 @paginate(PageNumberPagination)
 def organisation_list_api(request: HttpRequest, filters: Query[OrganisationListFilters]) -> Any:
-    return organisation_list(filters=OrganisationFilters(**filters.dict()))
+    return organisation_list(filters=OrganisationFilters(**filters.model_dump()))
 
 
 @router.get("/{int:organisation_id}", response={200: OrganisationDetailOut, 404: ErrorOut})
@@ -99,5 +99,5 @@ def organisation_detail_api(request: HttpRequest, organisation_id: int) -> Any:
 )
 def organisation_update_api(request: HttpRequest, organisation_id: int, payload: OrganisationUpdateIn) -> Any:
     organisation = get_object_or_404(Organisation, pk=organisation_id)
-    data = flatten_translated(payload.dict(exclude_unset=True), "name", "description")
+    data = flatten_translated(payload.model_dump(exclude_unset=True), "name", "description")
     return services.organisation_update(actor=request.user, organisation=organisation, data=data)
