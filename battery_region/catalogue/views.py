@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -286,8 +287,12 @@ def offering_delete(request: HttpRequest, pk: int) -> HttpResponse:
 UPLOAD_DIR = "imports"
 
 
+UPLOAD_TOKEN_RE = re.compile(r"^[0-9a-f]{32}(\.[a-z0-9]{1,5})?$")
+
+
 def _upload_path(token: str) -> Path:
-    if not token or not all(c in "0123456789abcdef-." for c in token) or "/" in token:
+    """The stored upload named by a token from our own form (never a path the client chose)."""
+    if not UPLOAD_TOKEN_RE.match(token):
         raise Http404
     path = Path(settings.MEDIA_ROOT) / UPLOAD_DIR / token
     if not path.is_file():
@@ -320,7 +325,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         context.update({"report": report, "done": True})
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        suffix = Path(upload.name).suffix.lower()[:6]
+        suffix = re.sub(r"[^.a-z0-9]", "", Path(upload.name).suffix.lower())[:6]
         token = f"{uuid.uuid4().hex}{suffix}"
         directory = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
         directory.mkdir(parents=True, exist_ok=True)

@@ -151,9 +151,7 @@ def test_root_redirects_by_accept_language(client, db, accept_language, expected
 
 
 @pytest.mark.parametrize("code", ["fi", "sv", "en"])
-@pytest.mark.parametrize(
-    "path", ["", "organisations/", "organisations/osao-test/", "accounts/login/", "area/needs/"]
-)
+@pytest.mark.parametrize("path", ["", "organisations/", "organisations/osao-test/", "accounts/login/", "area/needs/"])
 def test_pages_declare_their_language(anonymous, org_a, code, path):
     response = anonymous.get(f"/{code}/{path}", HTTP_ACCEPT_LANGUAGE="de")
     assert response.status_code == 200

@@ -124,6 +124,11 @@ class ImportReport:
     def count(self, kind: str, status: str, n: int = 1) -> None:
         self.counts[kind][status] += n
 
+    @property
+    def count_rows(self) -> list[tuple[str, dict[str, int]]]:
+        """(kind, counts) pairs for templates (a defaultdict would answer a template's `.items` lookup)."""
+        return sorted((kind, dict(counts)) for kind, counts in self.counts.items())
+
     def problem_lines(self) -> list[dict[str, str]]:
         """Problems in the active language: record, field and message."""
         return [
