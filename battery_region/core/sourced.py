@@ -4,10 +4,40 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class EncodedJSON:
+    """A payload already serialised to JSON text, written to the database as it is.
+
+    An import serialises each record's original payload once (for its content hash) and stores that same
+    text, instead of encoding the payload again on save.
+    """
+
+    text: str
+
+    @classmethod
+    def of(cls, data: Any) -> EncodedJSON:
+        return cls(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str))
+
+
+class RawPayloadField(models.JSONField):
+    """A JSONField that also accepts `EncodedJSON` and then skips the second encoding."""
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        if isinstance(value, EncodedJSON):
+            if connection.vendor == "postgresql":
+                from psycopg.types.json import Jsonb
+
+                text = value.text
+                return Jsonb(None, dumps=lambda _obj: text)
+            return value.text
+        return super().get_db_prep_value(value, connection, prepared)
 
 
 class SourcedModel(models.Model):
@@ -20,7 +50,7 @@ class SourcedModel(models.Model):
     source_id = models.CharField(_("source id"), max_length=200, blank=True)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     source_modified = models.DateTimeField(_("modified at source"), null=True, blank=True)
-    raw_payload = models.JSONField(_("original record"), null=True, blank=True, editable=False)
+    raw_payload = RawPayloadField(_("original record"), null=True, blank=True, editable=False)
     content_hash = models.CharField(_("content hash"), max_length=64, blank=True, editable=False)
     imported_at = models.DateTimeField(_("last imported"), null=True, blank=True, editable=False)
 
@@ -36,7 +66,11 @@ class SourcedModel(models.Model):
         return self.source == "demo"
 
 
+def _encode_default(value: Any) -> Any:
+    return value.text if isinstance(value, EncodedJSON) else str(value)
+
+
 def content_hash(data: Any) -> str:
     """A stable SHA-256 of JSON-able data (keys sorted), to detect unchanged re-imports cheaply."""
-    encoded = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    encoded = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_encode_default)
     return hashlib.sha256(encoded.encode()).hexdigest()

@@ -39,6 +39,7 @@ def programme(source_id: str = "p-1", **changes) -> ProgrammeRecord:
         isced_fields=["0711"],
         credits_value=Decimal("180"),
         credits_system="fi_osp",
+        raw={"oid": source_id, "nimi": {"fi": "Akkukoulutus"}},
     )
     for key, value in changes.items():
         setattr(record, key, value)
@@ -74,6 +75,7 @@ def test_creates_then_reports_unchanged_on_reimport():
     assert created.start_year == 2027 and created.start_season == "autumn"
     assert created.application_windows.count() == 1
     assert list(created.programme.isced_fields.values_list("code", flat=True)) == ["0711"]
+    assert created.programme.raw_payload == {"oid": "p-1", "nimi": {"fi": "Akkukoulutus"}}
 
     second = run_import(lambda: items)
     assert second.ok

@@ -36,6 +36,7 @@ class Spool:
 
     def __call__(self) -> Iterator[ParsedItem]:
         """A fresh iterator over the spooled items (the writer's `items` callable)."""
+        self._file.flush()
         self._file.seek(0)
         while True:
             try:

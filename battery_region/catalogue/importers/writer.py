@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
@@ -41,7 +41,7 @@ from battery_region.catalogue.importers.validation import (
 from battery_region.catalogue.models import ApplicationWindow, ImportRun, IscedField, Offering, Programme
 from battery_region.core.audit import audit_record, diff, snapshot
 from battery_region.core.models import AuditEntry
-from battery_region.core.sourced import content_hash
+from battery_region.core.sourced import EncodedJSON, content_hash
 from battery_region.organisations.models import Organisation
 
 logger = logging.getLogger(__name__)
@@ -748,13 +748,42 @@ def run_import(
     `permitted_organisations` limits an import to records of those organisations (an editor's upload);
     None means a trusted job (command line, harvest) that may write any provider's records.
     """
-    with Spool() as spool:
-        return _run(items, spool, actor, dry_run, progress, label, permitted_organisations, run)
+    with Spool() as providers, Spool() as programmes, Spool() as offerings:
+        spools = _KindSpools(providers, programmes, offerings)
+        return _run(items, spools, actor, dry_run, progress, label, permitted_organisations, run)
+
+
+@dataclass
+class _KindSpools:
+    """Parsed records kept on disk by kind, so the write pass can go providers → programmes → offerings
+    whatever order the input had, without holding records in memory while their references wait."""
+
+    providers: Spool
+    programmes: Spool
+    offerings: Spool
+
+    def tee(self, items: Iterable[ParsedItem]) -> Iterator[ParsedItem]:
+        for item in items:
+            if isinstance(item, ProgrammeRecord | OfferingRecord) and item.raw:
+                # Serialise the payload once: it is hashed and stored as this text, and spools fast.
+                item.raw = EncodedJSON.of(item.raw)  # type: ignore[assignment]
+            if isinstance(item, ProviderRecord):
+                self.providers.append(item)
+            elif isinstance(item, ProgrammeRecord):
+                self.programmes.append(item)
+            elif isinstance(item, OfferingRecord):
+                self.offerings.append(item)
+            yield item
+
+    def __call__(self) -> Iterator[ParsedItem]:
+        yield from self.providers()
+        yield from self.programmes()
+        yield from self.offerings()
 
 
 def _run(
     items: Callable[[], Iterable[ParsedItem]],
-    spool: Spool,
+    spool: _KindSpools,
     actor: Any,
     dry_run: bool,
     progress: Progress | None,
