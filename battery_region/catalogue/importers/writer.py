@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -764,9 +764,10 @@ class _KindSpools:
 
     def tee(self, items: Iterable[ParsedItem]) -> Iterator[ParsedItem]:
         for item in items:
-            if isinstance(item, ProgrammeRecord | OfferingRecord) and item.raw:
+            if isinstance(item, ProgrammeRecord | OfferingRecord) and isinstance(item.raw, dict) and item.raw:
                 # Serialise the payload once: it is hashed and stored as this text, and spools fast.
-                item.raw = EncodedJSON.of(item.raw)  # type: ignore[assignment]
+                # A copy, so the caller's record is left as it was.
+                item = replace(item, raw=EncodedJSON.of(item.raw))  # type: ignore[arg-type]  # raw, pre-encoded
             if isinstance(item, ProviderRecord):
                 self.providers.append(item)
             elif isinstance(item, ProgrammeRecord):
