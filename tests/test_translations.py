@@ -35,6 +35,12 @@ def _po_path(base: Path, language: str) -> Path:
     return base / "locale" / language / "LC_MESSAGES" / "django.po"
 
 
+def _catalogues(base: Path, language: str) -> list[Path]:
+    """The project catalogue and every app's own catalogue (an app with a locale/ folder keeps its strings)."""
+    apps = sorted(base.glob(f"battery_region/*/locale/{language}/LC_MESSAGES/django.po"))
+    return [_po_path(base, language), *apps]
+
+
 def _placeholders(text: str) -> set[str]:
     return {match for match in PLACEHOLDER.findall(text) if match != "%%"}
 
@@ -72,23 +78,23 @@ def test_catalogues_complete(tmp_path: Path) -> None:
     assert result.returncode == 0, f"makemessages failed:\n{result.stdout}\n{result.stderr}"
 
     failures = []
-    for language in LANGUAGES:
-        catalogue = polib.pofile(str(_po_path(copy, language)))
+    for language, path in ((language, path) for language in LANGUAGES for path in _catalogues(copy, language)):
+        catalogue = polib.pofile(str(path))
         bad = [entry for entry in catalogue if not entry.obsolete and _problems(entry)]
         header = ["the header is fuzzy"] if catalogue.metadata_is_fuzzy else []
         if bad or header:
             lines = [f"  {entry.msgid!r} ({', '.join(_problems(entry))})" for entry in bad[:SHOW]]
             more = [f"  … and {len(bad) - SHOW} more"] if len(bad) > SHOW else []
-            summary = f"{language}: {len(bad)} message(s) missing or fuzzy"
+            summary = f"{path.relative_to(copy)}: {len(bad)} message(s) missing or fuzzy"
             failures.append("\n".join([summary, *(f"  {h}" for h in header), *lines, *more]))
     assert not failures, "Run `make messages` and translate:\n" + "\n".join(failures)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_placeholders_preserved(language: str) -> None:
-    catalogue = polib.pofile(str(_po_path(ROOT, language)))
+    entries = [entry for path in _catalogues(ROOT, language) for entry in polib.pofile(str(path))]
     mismatches = []
-    for entry in catalogue:
+    for entry in entries:
         if entry.obsolete:
             continue
         if entry.msgid_plural:
