@@ -145,7 +145,7 @@ def test_counterparts_across_the_border(anonymous, org_a, org_b):
     page = anonymous.get(f"/en/catalogue/programmes/{fi.pk}/other-country/").content.decode()
     assert "Process operator SE" in page
     assert "Far away level" not in page and "Nursing" not in page
-    assert "2 years, 80 weeks" in page  # 400 YH-poäng side by side with its full-time equivalent
+    assert "2 years of full-time study (80 weeks)" in page  # 400 YH-poäng side by side with its full-time equivalent
 
 
 def test_quality_report_lists_what_to_fix(editor_a, editor_b, org_a):
