@@ -459,7 +459,7 @@ def programme_tags_suggest(*, programme_ids: list[int], actor: Any = None) -> in
     programme already has in any status, including rejected ones, are left alone. A user as `actor` must be
     allowed to edit every programme; the catalogue's import writer passes actor=None.
     """
-    programmes = list(Programme.objects.filter(pk__in=programme_ids).select_related("provider"))
+    programmes = list(Programme.objects.filter(pk__in=programme_ids).select_related("provider").defer("raw_payload"))
     if actor is not None:
         for programme in programmes:
             require_edit(actor, programme)
