@@ -78,7 +78,7 @@ def test_catalogues_complete(tmp_path: Path) -> None:
     assert result.returncode == 0, f"makemessages failed:\n{result.stdout}\n{result.stderr}"
 
     failures = []
-    for language, path in ((language, path) for language in LANGUAGES for path in _catalogues(copy, language)):
+    for path in [found for language in LANGUAGES for found in _catalogues(copy, language)]:
         catalogue = polib.pofile(str(path))
         bad = [entry for entry in catalogue if not entry.obsolete and _problems(entry)]
         header = ["the header is fuzzy"] if catalogue.metadata_is_fuzzy else []
