@@ -12,6 +12,7 @@ learning outcomes, qualification title, keywords and provider name in fi/sv/en, 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
@@ -116,13 +117,22 @@ def _tokens(texts: Iterable[str], language: str) -> tuple[list[str], list[str]]:
     return lemmas, parts
 
 
+@lru_cache(maxsize=4096)
+def _text_vocabulary(text: str) -> frozenset[str]:
+    """Spelling-suggestion words of one text; cached because offerings of a programme share its texts."""
+    found: set[str] = set()
+    for word in analysis.words(text):
+        lower = word.lower()
+        if VOCABULARY_MIN <= len(lower) <= VOCABULARY_MAX and not lower.isdigit():
+            found.add(lower)
+    return frozenset(found)
+
+
 def _vocabulary(texts: Iterable[str]) -> set[str]:
     found: set[str] = set()
     for text in texts:
-        for word in analysis.words(text or ""):
-            lower = word.lower()
-            if VOCABULARY_MIN <= len(lower) <= VOCABULARY_MAX and not lower.isdigit():
-                found.add(lower)
+        if text:
+            found.update(_text_vocabulary(text))
     return found
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -62,15 +63,23 @@ def _text(ref: str, field: str, text: Text, *, max_length: int | None, required:
                 )
 
 
+@lru_cache(maxsize=8192)
+def _valid_url(value: str) -> bool:
+    """Django's URL check (a costly regex), cached: imports repeat the same addresses many times."""
+    try:
+        _url(value)
+    except ValidationError:
+        return False
+    return True
+
+
 def _url_ok(ref: str, field: str, value: str) -> Iterator[Problem]:
     if not value:
         return
     if len(value) > 500:
         yield Problem(ref, field, gettext_noop("The address is longer than %(max)s characters."), {"max": 500})
         return
-    try:
-        _url(value)
-    except ValidationError:
+    if not _valid_url(value):
         yield Problem(ref, field, gettext_noop("%(value)s is not a valid web address."), {"value": value[:100]})
 
 

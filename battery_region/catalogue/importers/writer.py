@@ -470,7 +470,7 @@ class _Writer:
                 self.report.count("programme", "updated", len(update))
                 AuditEntry.objects.bulk_create([a for a in audits if a is not None], batch_size=BATCH_SIZE)
             changed = create + update
-            self._set_isced(changed)
+            self._set_isced(changed, [p.pk for p, _ in update])
             for programme, _record in changed:
                 self._remember_programme(programme)
                 self.touched_programmes.append(programme.pk)
@@ -514,11 +514,12 @@ class _Writer:
         if target.pk is None:
             target.created_at = self.now
 
-    def _set_isced(self, changed: list[tuple[Programme, ProgrammeRecord]]) -> None:
+    def _set_isced(self, changed: list[tuple[Programme, ProgrammeRecord]], updated: list[int]) -> None:
         if not changed:
             return
         through = Programme.isced_fields.through
-        through.objects.filter(programme_id__in=[p.pk for p, _ in changed]).delete()
+        if updated:
+            through.objects.filter(programme_id__in=updated).delete()
         rows = [
             through(programme_id=programme.pk, iscedfield_id=self.isced_id(code))
             for programme, record in changed
@@ -616,7 +617,7 @@ class _Writer:
                 self.report.count("offering", "updated", len(update))
                 AuditEntry.objects.bulk_create([a for a in audits if a is not None], batch_size=BATCH_SIZE)
             changed = create + update
-            self._set_windows(changed)
+            self._set_windows(changed, [o.pk for o, _ in update])
             changed_ids = [o.pk for o, _ in changed]
             hooks.offerings_changed(changed_ids)  # search index in step, batch by batch, same transaction
             self.indexed_offerings.update(changed_ids)
@@ -658,10 +659,11 @@ class _Writer:
         if target.pk is None:
             target.created_at = self.now
 
-    def _set_windows(self, changed: list[tuple[Offering, OfferingRecord]]) -> None:
+    def _set_windows(self, changed: list[tuple[Offering, OfferingRecord]], updated: list[int]) -> None:
         if not changed:
             return
-        ApplicationWindow.objects.filter(offering_id__in=[o.pk for o, _ in changed]).delete()
+        if updated:  # new offerings have no windows yet: skip the delete and its related-object collection
+            ApplicationWindow.objects.filter(offering_id__in=updated).delete()
         rows = []
         for offering, record in changed:
             for window in record.application_windows:
