@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from battery_region.catalogue import hooks
+from battery_region.catalogue.importers.fast_insert import fast_insert
 from battery_region.catalogue.importers.records import (
     OfferingRecord,
     ParsedItem,
@@ -455,8 +456,8 @@ class _Writer:
                     update.append((target, record))
                     audits.append(self._audit_row(target, before))
             if create:
-                Programme.objects.bulk_create([p for p, _ in create], batch_size=BATCH_SIZE)
-                if any(p.pk is None for p, _ in create):  # backends without RETURNING on bulk insert
+                fast_insert(Programme, [p for p, _ in create])
+                if any(p.pk is None for p, _ in create):  # fast_insert does not return primary keys
                     ids = dict(
                         Programme.objects.filter(
                             source=source, source_id__in=[p.source_id for p, _ in create]
@@ -602,7 +603,7 @@ class _Writer:
                     update.append((target, record))
                     audits.append(self._audit_row(target, before))
             if create:
-                Offering.objects.bulk_create([o for o, _ in create], batch_size=BATCH_SIZE)
+                fast_insert(Offering, [o for o, _ in create])
                 if any(o.pk is None for o, _ in create):
                     offering_ids = dict(
                         Offering.objects.filter(
@@ -679,7 +680,7 @@ class _Writer:
                 for code in ("fi", "sv", "en"):
                     setattr(row, f"entry_requirements_{code}", window.entry_requirements.get(code, "") or "")
                 rows.append(row)
-        ApplicationWindow.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        fast_insert(ApplicationWindow, rows)
 
     # --- the stream -----------------------------------------------------------------------------------
     def consume(self, items: Iterable[ParsedItem], ticker: ReportProgress) -> None:
