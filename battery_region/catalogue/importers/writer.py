@@ -14,6 +14,7 @@ fields' before/after values.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -174,7 +175,11 @@ def _plain(value: Any) -> Any:
 
 
 def _record_hash(record: ProgrammeRecord | OfferingRecord | ProviderRecord) -> str:
-    return content_hash(_plain(record))
+    """Hash of the normalised fields plus the raw payload's text (already encoded once, not re-escaped)."""
+    data = _plain(record)
+    raw = data.pop("raw", None)
+    raw_text = raw.text if isinstance(raw, EncodedJSON) else content_hash(raw)
+    return hashlib.sha256(f"{content_hash(data)}\x00{raw_text}".encode()).hexdigest()
 
 
 def _validate(
