@@ -467,8 +467,43 @@ def demo_items() -> list[ParsedItem]:
     return items
 
 
+# The roles a provider's editor would confirm for each demo programme (accepted tags, as if reviewed).
+DEMO_ROLES = {
+    "fi-process-industry-vq": ["cell-production-operator", "chemical-process-operator", "formation-operator"],
+    "fi-electrical-automation-vq": ["maintenance-technician", "module-pack-assembler"],
+    "fi-battery-module": [
+        "cell-production-operator",
+        "electrode-coating-operator",
+        "formation-operator",
+        "dry-room-technician",
+    ],
+    "fi-oamk-electrical-engineering": ["automation-engineer", "bms-electronics-engineer"],
+    "fi-oulu-battery-chemistry": ["hydrometallurgist", "materials-engineer-chemist", "circular-economy-specialist"],
+    "se-process-operator-battery": ["cell-production-operator", "formation-operator", "process-technician"],
+    "se-electrician-adult": ["maintenance-technician"],
+    "se-yh-battery-production": ["process-technician", "maintenance-technician", "electrode-coating-operator"],
+    "se-umu-battery-systems": ["battery-engineer", "bms-engineer"],
+}
+
+
+def _tag_roles() -> None:
+    try:
+        from battery_region.skills.models import Role
+        from battery_region.skills.services import programme_tag_add
+    except ImportError:
+        return
+    from battery_region.catalogue.models import Programme
+
+    roles = {role.slug: role for role in Role.objects.filter(slug__in={s for v in DEMO_ROLES.values() for s in v})}
+    for programme in Programme.objects.filter(source=SOURCE, source_id__in=DEMO_ROLES):
+        for slug in DEMO_ROLES[programme.source_id]:
+            if slug in roles:
+                programme_tag_add(actor=None, programme=programme, role=roles[slug])
+
+
 def load() -> ImportReport:
     report = run_import(demo_items, label="demo")
     if not report.ok:
         raise RuntimeError(f"demo catalogue is invalid: {report.problem_lines()}")
+    _tag_roles()
     return report

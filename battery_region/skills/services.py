@@ -310,8 +310,12 @@ def programme_tag_add(
     role: Role | None = None,
     skill: EscoConcept | None = None,
 ) -> ProgrammeTag:
-    """Tag a programme by hand (accepted at once); an earlier suggestion or rejection becomes accepted."""
-    require_edit(actor, programme)
+    """Tag a programme by hand (accepted at once); an earlier suggestion or rejection becomes accepted.
+
+    `actor=None` is a system job (demo content, data migrations); people always pass their user.
+    """
+    if actor is not None:
+        require_edit(actor, programme)
     target = _target_kwargs(stage=stage, role=role, skill=skill)
     now = timezone.now()
     tag = ProgrammeTag.objects.select_for_update().filter(programme=programme, **target).first()
