@@ -14,6 +14,10 @@ AREAS = {
         _("Education catalogue"),
         _("Programmes, qualifications and courses on both sides of the border, with levels and credits."),
     ),
+    "skills": (
+        _("Roles and skills"),
+        _("Battery value-chain roles, the skills they need and the programmes that teach them."),
+    ),
     "needs": (
         _("Training needs"),
         _("Demand from battery plants, supply from programmes and the gap by role, region and year."),
@@ -34,7 +38,7 @@ AREAS = {
 
 
 # Areas that have their own pages; the others show what is coming.
-AREA_URLS = {"catalogue": "catalogue:list"}
+AREA_URLS = {"catalogue": "catalogue:list", "skills": "skills:overview"}
 
 
 def _area_url(key: str) -> str:
