@@ -20,6 +20,7 @@ _PLAIN = (
     models.BooleanField,
     models.IntegerField,  # also the small/positive/big variants
     models.ForeignKey,
+    models.DecimalField,  # both drivers take Decimal as it is (Django registers the SQLite adapter)
 )
 
 

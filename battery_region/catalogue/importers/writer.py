@@ -19,6 +19,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -165,10 +166,15 @@ def _key(record: ProviderRecord | ProgrammeRecord | OfferingRecord) -> tuple[str
     return (record.source, record.source_id)
 
 
+@lru_cache(maxsize=32)
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls) if f.name != "ref")
+
+
 def _plain(value: Any) -> Any:
     """Dataclass records as dicts, without copying the (possibly large) raw payloads the way asdict() does."""
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value) if f.name != "ref"}
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
