@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -441,51 +441,68 @@ class _Writer:
         by_source: dict[str, list[ProgrammeRecord]] = defaultdict(list)
         for record in ready:
             by_source[record.source].append(record)
-        for source, group in by_source.items():
-            existing = {
-                p.source_id: p
-                for p in Programme.objects.filter(source=source, source_id__in=[r.source_id for r in group]).defer(
-                    "raw_payload"
-                )
-            }
-            create, update, audits = [], [], []
-            for record in group:
-                digest = _record_hash(record)
-                current = existing.get(record.source_id)
-                if current is not None and current.content_hash == digest:
-                    self.report.count("programme", "unchanged")
-                    self._remember_programme(current)
-                    continue
-                if current is not None:
-                    self._guard(current.provider_id, record.ref)
-                target = current or Programme(source=source, source_id=record.source_id)
-                before = snapshot(target) if current is not None else None
-                self._fill_programme(target, record, digest)
-                if current is None:
-                    create.append((target, record))
-                else:
-                    update.append((target, record))
-                    audits.append(self._audit_row(target, before))
-            if create:
-                fast_insert(Programme, [p for p, _ in create])
-                if any(p.pk is None for p, _ in create):  # fast_insert does not return primary keys
-                    ids = dict(
-                        Programme.objects.filter(
-                            source=source, source_id__in=[p.source_id for p, _ in create]
-                        ).values_list("source_id", "pk")
-                    )
-                    for p, _ in create:
-                        p.pk = ids[p.source_id]
-                self.report.count("programme", "created", len(create))
-            if update:
-                Programme.objects.bulk_update([p for p, _ in update], self._programme_columns(), batch_size=BATCH_SIZE)
-                self.report.count("programme", "updated", len(update))
-                AuditEntry.objects.bulk_create([a for a in audits if a is not None], batch_size=BATCH_SIZE)
+        for group in by_source.values():
+            create, update = self._upsert(
+                Programme, "programme", group, self._fill_programme, self._programme_columns(), self._remember_programme
+            )
             changed = create + update
             self._set_isced(changed, [p.pk for p, _ in update])
             for programme, _record in changed:
                 self._remember_programme(programme)
                 self.touched_programmes.append(programme.pk)
+
+    def _upsert(
+        self,
+        model: type[Any],
+        kind: str,
+        group: Sequence[ProgrammeRecord] | Sequence[OfferingRecord],
+        fill: Callable[[Any, Any, str], None],
+        columns: list[str],
+        on_unchanged: Callable[[Any], None] | None = None,
+    ) -> tuple[list[tuple[Any, Any]], list[tuple[Any, Any]]]:
+        """Create the new records of one source, update the changed ones (audited with their diffs) and count
+        the unchanged ones; returns (created, updated) pairs of (instance, record) with primary keys set."""
+        source = group[0].source
+        wanted = [r.source_id for r in group]
+        existing = {
+            o.source_id: o for o in model.objects.filter(source=source, source_id__in=wanted).defer("raw_payload")
+        }
+        create: list[tuple[Any, Any]] = []
+        update: list[tuple[Any, Any]] = []
+        audits: list[AuditEntry | None] = []
+        for record in group:
+            digest = _record_hash(record)
+            current = existing.get(record.source_id)
+            if current is not None and current.content_hash == digest:
+                self.report.count(kind, "unchanged")
+                if on_unchanged is not None:
+                    on_unchanged(current)
+                continue
+            if current is None:
+                target = model(source=source, source_id=record.source_id)
+                fill(target, record, digest)
+                create.append((target, record))
+            else:
+                self._guard(current.provider_id, record.ref)
+                before = snapshot(current)
+                fill(current, record, digest)
+                update.append((current, record))
+                audits.append(self._audit_row(current, before))
+        if create:
+            fast_insert(model, [o for o, _ in create])  # returns no primary keys: read them back
+            created_ids = dict(
+                model.objects.filter(source=source, source_id__in=[o.source_id for o, _ in create]).values_list(
+                    "source_id", "pk"
+                )
+            )
+            for instance, _record in create:
+                instance.pk = created_ids[instance.source_id]
+            self.report.count(kind, "created", len(create))
+        if update:
+            model.objects.bulk_update([o for o, _ in update], columns, batch_size=BATCH_SIZE)
+            self.report.count(kind, "updated", len(update))
+            AuditEntry.objects.bulk_create([a for a in audits if a is not None], batch_size=BATCH_SIZE)
+        return create, update
 
     def _remember_programme(self, programme: Programme) -> None:
         self.programmes[(programme.source, programme.source_id)] = programme.pk
@@ -589,45 +606,8 @@ class _Writer:
         by_source: dict[str, list[OfferingRecord]] = defaultdict(list)
         for record in ready:
             by_source[record.source].append(record)
-        for source, group in by_source.items():
-            existing = {
-                o.source_id: o
-                for o in Offering.objects.filter(source=source, source_id__in=[r.source_id for r in group]).defer(
-                    "raw_payload"
-                )
-            }
-            create, update, audits = [], [], []
-            for record in group:
-                digest = _record_hash(record)
-                current = existing.get(record.source_id)
-                if current is not None and current.content_hash == digest:
-                    self.report.count("offering", "unchanged")
-                    continue
-                if current is not None:
-                    self._guard(current.provider_id, record.ref)
-                target = current or Offering(source=source, source_id=record.source_id)
-                before = snapshot(target) if current is not None else None
-                self._fill_offering(target, record, digest)
-                if current is None:
-                    create.append((target, record))
-                else:
-                    update.append((target, record))
-                    audits.append(self._audit_row(target, before))
-            if create:
-                fast_insert(Offering, [o for o, _ in create])
-                if any(o.pk is None for o, _ in create):
-                    offering_ids = dict(
-                        Offering.objects.filter(
-                            source=source, source_id__in=[o.source_id for o, _ in create]
-                        ).values_list("source_id", "pk")
-                    )
-                    for o, _ in create:
-                        o.pk = offering_ids[o.source_id]
-                self.report.count("offering", "created", len(create))
-            if update:
-                Offering.objects.bulk_update([o for o, _ in update], self._offering_columns(), batch_size=BATCH_SIZE)
-                self.report.count("offering", "updated", len(update))
-                AuditEntry.objects.bulk_create([a for a in audits if a is not None], batch_size=BATCH_SIZE)
+        for group in by_source.values():
+            create, update = self._upsert(Offering, "offering", group, self._fill_offering, self._offering_columns())
             changed = create + update
             self._set_windows(changed, [o.pk for o, _ in update])
             changed_ids = [o.pk for o, _ in changed]
