@@ -118,3 +118,8 @@ def test_the_search_page_answers_htmx_with_the_results_only(anonymous, indexed):
     response = anonymous.get("/en/catalogue/", {"q": "battery"}, HTTP_HX_REQUEST="true")
     body = response.content.decode()
     assert "<html" not in body and "Battery cell manufacturing" in body
+
+
+def test_the_search_page_highlights_matches_in_snippets(anonymous, indexed):
+    page = anonymous.get("/fi/catalogue/", {"q": "valmistus"}).content.decode()
+    assert "<mark>" in page

@@ -45,7 +45,7 @@ def query_with(context: dict[str, Any], **changes: Any) -> str:
     return "?" + urlencode(list(params.lists()), doseq=True) if params else "?"
 
 
-_ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "a", "h3", "h4", "h5", "blockquote"}
+_ALLOWED_TAGS = {"p", "br", "ul", "ol", "li", "strong", "em", "b", "i", "a", "h3", "h4", "h5", "blockquote", "mark"}
 
 
 @register.filter
