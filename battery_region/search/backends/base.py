@@ -161,3 +161,29 @@ def chunked(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 def browse_tier_sql(today_param: str = "%s") -> str:
     """0 = starts today or later, 1 = no start date (continuous, individual), 2 = started already."""
     return f"CASE WHEN start_date IS NULL THEN 1 WHEN start_date >= {today_param} THEN 0 ELSE 2 END"
+
+
+def count_matches(inner: str, params: list[Any], filters: Filters, regions: Any) -> Counted:
+    """Facet counts and tier sizes in one statement over `inner` (rows of facet code, tier and count).
+
+    Shared by both backends: only `inner`, the engine's match query, differs between them.
+    """
+    predicates = list(filters.predicates)
+    tier_where = " AND ".join(p.sql.format(c="code") for p in predicates)
+    tier_filter = f" WHERE {tier_where}" if tier_where else ""
+    sql = (
+        f"WITH m AS MATERIALIZED ({inner}) {facets.facet_sql('m', predicates)}"
+        f"\nUNION ALL SELECT 'tier', tier, SUM(n) FROM m{tier_filter} GROUP BY tier"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    tiers = [0, 0, 0]
+    facet_rows = []
+    for facet, key, count in rows:
+        if facet == "tier":
+            tiers[int(key)] = int(count or 0)
+        else:
+            facet_rows.append((facet, key, count))
+    total, facet_values = facets.facets_from_rows(facet_rows, regions)
+    return Counted(total, facet_values, (tiers[0], tiers[1], tiers[2]))

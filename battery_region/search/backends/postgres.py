@@ -15,7 +15,6 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from battery_region.search import facets
 from battery_region.search.backends.base import (
     COLUMNS,
     Counted,
@@ -25,6 +24,7 @@ from battery_region.search.backends.base import (
     Ranked,
     SearchBackend,
     browse_tier_sql,
+    count_matches,
 )
 from battery_region.search.query import Expr, render_tsquery
 
@@ -142,25 +142,7 @@ class PostgresBackend(SearchBackend):
                 f" WHERE tsv @@ %s::tsquery{side} GROUP BY facet_code"
             )
             params = [render_tsquery(expr), *filters.side_params]
-        predicates = list(filters.predicates)
-        tier_where = " AND ".join(p.sql.format(c="code") for p in predicates)
-        tier_filter = f" WHERE {tier_where}" if tier_where else ""
-        sql = (
-            f"WITH m AS MATERIALIZED ({inner}) {facets.facet_sql('m', predicates)}"
-            f"\nUNION ALL SELECT 'tier', tier, SUM(n) FROM m{tier_filter} GROUP BY tier"
-        )
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            rows = cur.fetchall()
-        tiers = [0, 0, 0]
-        facet_rows = []
-        for facet, key, count in rows:
-            if facet == "tier":
-                tiers[int(key)] = int(count or 0)
-            else:
-                facet_rows.append((facet, key, count))
-        total, facet_values = facets.facets_from_rows(facet_rows, regions)
-        return Counted(total, facet_values, (tiers[0], tiers[1], tiers[2]))
+        return count_matches(inner, params, filters, regions)
 
     def newest_window(self, expr: Expr, filters: Filters, total: int) -> tuple[int, int] | None:
         """The newest rows by primary key, about pool × documents / total of them, hold about `broad_pool`

@@ -28,6 +28,7 @@ from battery_region.search.backends.base import (
     SearchBackend,
     browse_tier_sql,
     chunked,
+    count_matches,
 )
 from battery_region.search.query import Expr, render_fts5
 
@@ -144,25 +145,7 @@ class SqliteFts5Backend(SearchBackend):
                 side_params = list(filters.side_params)
             inner += " GROUP BY 1"
             params = [render_fts5(expr), *side_params]
-        predicates = list(filters.predicates)
-        tier_where = " AND ".join(p.sql.format(c="code") for p in predicates)
-        tier_filter = f" WHERE {tier_where}" if tier_where else ""
-        sql = (
-            f"WITH m AS MATERIALIZED ({inner}) {facets.facet_sql('m', predicates)}"
-            f"\nUNION ALL SELECT 'tier', tier, SUM(n) FROM m{tier_filter} GROUP BY tier"
-        )
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            rows = cur.fetchall()
-        tiers = [0, 0, 0]
-        facet_rows = []
-        for facet, key, count in rows:
-            if facet == "tier":
-                tiers[int(key)] = int(count or 0)
-            else:
-                facet_rows.append((facet, key, count))
-        total, facet_values = facets.facets_from_rows(facet_rows, regions)
-        return Counted(total, facet_values, (tiers[0], tiers[1], tiers[2]))
+        return count_matches(inner, params, filters, regions)
 
     def newest_window(self, expr: Expr, filters: Filters, total: int) -> tuple[int, int] | None:
         if total <= self.broad_limit:
