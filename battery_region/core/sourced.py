@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
+import orjson
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -23,7 +24,10 @@ class EncodedJSON:
 
     @classmethod
     def of(cls, data: Any) -> EncodedJSON:
-        return cls(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str))
+        try:  # orjson is several times faster than the standard encoder on the import's hot path
+            return cls(orjson.dumps(data, default=str).decode())
+        except (orjson.JSONEncodeError, TypeError):  # e.g. integers beyond 64 bits, which JSON allows
+            return cls(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str))
 
 
 class RawPayloadField(models.JSONField):
@@ -66,11 +70,22 @@ class SourcedModel(models.Model):
         return self.source == "demo"
 
 
-def _encode_default(value: Any) -> Any:
-    return value.text if isinstance(value, EncodedJSON) else str(value)
-
-
 def content_hash(data: Any) -> str:
-    """A stable SHA-256 of JSON-able data (keys sorted), to detect unchanged re-imports cheaply."""
-    encoded = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_encode_default)
-    return hashlib.sha256(encoded.encode()).hexdigest()
+    """A stable SHA-256 of JSON-able data, dataclasses included (keys sorted), to detect unchanged re-imports.
+
+    Dataclasses (records, an `EncodedJSON` payload) are encoded field by field in declaration order; values
+    that JSON lacks (decimals) by their string form.
+    """
+    try:
+        encoded = orjson.dumps(data, default=str, option=orjson.OPT_SORT_KEYS)
+    except (orjson.JSONEncodeError, TypeError):  # integers beyond 64 bits, non-string keys: the slow path
+        encoded = json.dumps(
+            data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain_default
+        ).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def _plain_default(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in fields(value)}
+    return str(value)

@@ -106,14 +106,29 @@ def is_published(row: dict[str, Any]) -> bool:
     return bool(row["programme__published"]) and row["status"] != Offering.Status.DRAFT
 
 
+@lru_cache(maxsize=8192)
+def _text_terms(text: str, language: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(lemmas, compound parts) of one text; cached because the offerings of a programme share its texts."""
+    lemmas: list[str] = []
+    parts: list[str] = []
+    for word in analysis.words(text):  # as analysis.analyze(), without building a Token per term
+        reading = analysis.analyse_word(word, language)
+        lemmas.extend(reading.lemmas)
+        parts.extend(reading.parts)
+    return tuple(lemmas), tuple(parts)
+
+
+analysis._CACHED.append(_text_terms)  # cleared with the analysis caches when the engines change
+
+
 def _tokens(texts: Iterable[str], language: str) -> tuple[list[str], list[str]]:
     lemmas: list[str] = []
     parts: list[str] = []
     for text in texts:
-        if not text:
-            continue
-        for token in analysis.analyze(text, language):
-            (lemmas if token.kind == "lemma" else parts).append(token.term)
+        if text:
+            text_lemmas, text_parts = _text_terms(text, language)
+            lemmas.extend(text_lemmas)
+            parts.extend(text_parts)
     return lemmas, parts
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import connections, models, router
 
 _PLAIN = (
     models.CharField,
@@ -24,25 +24,43 @@ _PLAIN = (
 )
 
 
-def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
-    """None for values the driver takes as they are; else the field's own conversion."""
+def _preparer(field: models.Field[Any, Any], conn: Any) -> Callable[[Any], Any] | None:
+    """None for values the driver takes as they are; else the field's own conversion.
+
+    Dates and times repeat a lot in an import (every row's created/updated/imported time is the same
+    instant), so their conversions are remembered for the duration of one insert.
+    """
     if isinstance(field, _PLAIN) and not isinstance(field, models.JSONField):
         return None
-    return lambda value: field.get_db_prep_save(value, connection)
+    if isinstance(field, models.DateField | models.TimeField):  # DateTimeField is a DateField
+        memo: dict[Any, Any] = {}
+
+        def remembered(value: Any) -> Any:
+            try:
+                return memo[value]
+            except KeyError:
+                memo[value] = prepared = field.get_db_prep_save(value, conn)
+                return prepared
+            except TypeError:  # unhashable: convert without remembering
+                return field.get_db_prep_save(value, conn)
+
+        return remembered
+    return lambda value: field.get_db_prep_save(value, conn)
 
 
 def fast_insert(model: type[models.Model], objects: Sequence[models.Model], *, batch_size: int = 500) -> None:
     if not objects:
         return
+    conn = connections[router.db_for_write(model)]  # the connection itself, not the per-thread proxy
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
+    quote = conn.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(model._meta.db_table),
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    plan = [(f.attname, _preparer(f)) for f in fields]
-    with connection.cursor() as cursor:
+    plan = [(f.attname, _preparer(f, conn)) for f in fields]
+    with conn.cursor() as cursor:
         for start in range(0, len(objects), batch_size):
             rows = [
                 [getattr(obj, name) if prepare is None else prepare(getattr(obj, name)) for name, prepare in plan]

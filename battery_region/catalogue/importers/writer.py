@@ -14,12 +14,12 @@ fields' before/after values.
 
 from __future__ import annotations
 
-import hashlib
+import gc
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, fields, is_dataclass, replace
-from functools import lru_cache
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -166,26 +166,14 @@ def _key(record: ProviderRecord | ProgrammeRecord | OfferingRecord) -> tuple[str
     return (record.source, record.source_id)
 
 
-@lru_cache(maxsize=32)
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls) if f.name != "ref")
-
-
-def _plain(value: Any) -> Any:
-    """Dataclass records as dicts, without copying the (possibly large) raw payloads the way asdict() does."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _record_hash(record: ProgrammeRecord | OfferingRecord | ProviderRecord) -> str:
-    """Hash of the normalised fields plus the raw payload's text (already encoded once, not re-escaped)."""
-    data = _plain(record)
-    raw = data.pop("raw", None)
-    raw_text = raw.text if isinstance(raw, EncodedJSON) else content_hash(raw)
-    return hashlib.sha256(f"{content_hash(data)}\x00{raw_text}".encode()).hexdigest()
+    """Hash of the normalised fields and the raw payload; `ref` (where the record sat in the file) is left out,
+    so the same data in another position or file is still "unchanged"."""
+    ref, record.ref = record.ref, ""
+    try:
+        return content_hash(record)
+    finally:
+        record.ref = ref
 
 
 def _validate(
@@ -742,9 +730,27 @@ def run_import(
     `permitted_organisations` limits an import to records of those organisations (an editor's upload);
     None means a trusted job (command line, harvest) that may write any provider's records.
     """
-    with Spool() as providers, Spool() as programmes, Spool() as offerings:
+    with _few_collections(), Spool() as providers, Spool() as programmes, Spool() as offerings:
         spools = _KindSpools(providers, programmes, offerings)
         return _run(items, spools, actor, dry_run, progress, label, permitted_organisations, run)
+
+
+@contextmanager
+def _few_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often during an import.
+
+    An import allocates millions of short-lived objects that reference counting frees; the collector's full
+    passes over the long-lived heap (the identifier sets, Django's state) took about a tenth of the time.
+    Objects alive before the import are frozen out of the scans; thresholds are restored afterwards.
+    """
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(thresholds[0], 50_000), max(thresholds[1], 20), max(thresholds[2], 100))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 @dataclass
