@@ -157,6 +157,10 @@ class Programme(SourcedModel, TimeStampedModel):
         verbose_name = _("programme")
         verbose_name_plural = _("programmes")
         ordering = ["title_fi", "pk"]
+        # A full index for lookups by (source, source_id): SQLite's planner cannot prove that `source = 'x'`
+        # satisfies the partial unique index's `source <> ''`, and without this index it scans every record
+        # of a source for each batch of an import, which made large imports quadratic.
+        indexes = [models.Index(fields=["source", "source_id"], name="programme_source_lookup")]
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "source_id"], condition=~Q(source=""), name="programme_unique_source_id"
@@ -299,7 +303,11 @@ class Offering(SourcedModel, TimeStampedModel):
                 name="offering_end_after_start",
             ),
         ]
-        indexes = [models.Index(fields=["country", "region"]), models.Index(fields=["updated_at"])]
+        indexes = [
+            models.Index(fields=["country", "region"]),
+            models.Index(fields=["updated_at"]),
+            models.Index(fields=["source", "source_id"], name="offering_source_lookup"),  # see Programme.Meta
+        ]
 
     def __str__(self) -> str:
         return translated_value(self, "title") or translated_value(self.programme, "title")

@@ -17,12 +17,39 @@ Normalisation done by parsers (so the writer stays format-agnostic):
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from dataclasses import field as _field
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 Text = dict[str, str]
+
+
+@cache
+def _field_names(cls: Any) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
+    record: Any = object.__new__(cls)
+    record.__dict__.update(zip(_field_names(cls), values, strict=True))
+    return record
+
+
+class Spoolable:
+    """Records pickle as (class, field values): about twice as fast as the default, which matters because the
+    import writer spools every record to disk between its validation and write passes."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        cls: Any = type(self)
+        return (_rebuild, (cls, tuple(getattr(self, name) for name in _field_names(cls))))
+
+    def copy(self) -> Any:
+        """A shallow copy (cheaper than dataclasses.replace, which runs __init__ again)."""
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
 
 
 @dataclass
@@ -41,7 +68,7 @@ class Problem:
 
 
 @dataclass
-class ProviderRecord:
+class ProviderRecord(Spoolable):
     source: str
     source_id: str
     ref: str
@@ -56,7 +83,7 @@ class ProviderRecord:
 
 
 @dataclass
-class ApplicationWindowRecord:
+class ApplicationWindowRecord(Spoolable):
     opens: dt.datetime | None = None
     closes: dt.datetime | None = None
     continuous: bool = False
@@ -65,7 +92,7 @@ class ApplicationWindowRecord:
 
 
 @dataclass
-class ProgrammeRecord:
+class ProgrammeRecord(Spoolable):
     source: str
     source_id: str
     ref: str
@@ -96,7 +123,7 @@ class ProgrammeRecord:
 
 
 @dataclass
-class OfferingRecord:
+class OfferingRecord(Spoolable):
     source: str
     source_id: str
     ref: str

@@ -19,7 +19,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from battery_region.catalogue import hooks
-from battery_region.catalogue.importers.fast_insert import fast_insert
+from battery_region.catalogue.importers.fast_insert import fast_insert, row_factory
 from battery_region.catalogue.importers.records import (
     OfferingRecord,
     ParsedItem,
@@ -467,7 +467,7 @@ class _Writer:
                     on_unchanged(current)
                 continue
             if current is None:
-                target = model(source=source, source_id=record.source_id)
+                target = row_factory(model)(source=source, source_id=record.source_id)
                 fill(target, record, digest)
                 create.append((target, record))
             else:
@@ -645,9 +645,10 @@ class _Writer:
         if updated:  # new offerings have no windows yet: skip the delete and its related-object collection
             ApplicationWindow.objects.filter(offering_id__in=updated).delete()
         rows = []
+        new_window = row_factory(ApplicationWindow)
         for offering, record in changed:
             for window in record.application_windows:
-                row = ApplicationWindow(
+                row = new_window(
                     offering_id=offering.pk,
                     opens=window.opens,
                     closes=window.closes,
@@ -767,7 +768,9 @@ class _KindSpools:
             if isinstance(item, ProgrammeRecord | OfferingRecord) and isinstance(item.raw, dict) and item.raw:
                 # Serialise the payload once: it is hashed and stored as this text, and spools fast.
                 # A copy, so the caller's record is left as it was.
-                item = replace(item, raw=EncodedJSON.of(item.raw))  # type: ignore[arg-type]  # raw, pre-encoded
+                encoded = EncodedJSON.of(item.raw)
+                item = item.copy()
+                item.raw = encoded  # the payload, pre-encoded
             if isinstance(item, ProviderRecord):
                 self.providers.append(item)
             elif isinstance(item, ProgrammeRecord):
