@@ -13,7 +13,7 @@ Fixed codes are append-only: never renumber an existing value (the index would n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 CODE_BITS = 34
@@ -123,10 +123,25 @@ def decode_value(field: Field, code: int, regions: Callable[[int], str | None]) 
 
 @dataclass(frozen=True)
 class Predicate:
-    """One filter as SQL over an integer expression holding the facet code (`{c}` is replaced)."""
+    """One filter as a bit test: `code & mask == value`; `sql` is the same test over an integer SQL
+    expression holding the facet code (`{c}` is replaced)."""
 
     field: str
-    sql: str
+    mask: int
+    value: int
+
+    @property
+    def sql(self) -> str:
+        return f"(({{c}} & {self.mask}) = {self.value})"
+
+    def test(self, code: int) -> bool:
+        return code & self.mask == self.value
+
+
+def _equals(field: Field, wanted: int) -> Predicate:
+    if not 0 <= wanted <= field.mask:
+        return Predicate(field.name, 0, 1)  # a value the field cannot hold: nothing matches
+    return Predicate(field.name, field.mask << field.shift, wanted << field.shift)
 
 
 def facet_predicate(field_name: str, value: object, regions_by_value: Mapping[str, int]) -> Predicate | None:
@@ -137,11 +152,10 @@ def facet_predicate(field_name: str, value: object, regions_by_value: Mapping[st
         if code not in LANGUAGE_BITS or code == "other":
             return None
         bit = 1 << (LANGUAGE.shift + LANGUAGE_BITS.index(code))
-        return Predicate(field.name, f"(({{c}} & {bit}) <> 0)")
+        return Predicate(field.name, bit, bit)
     if field is REGION:
         region_code = regions_by_value.get(str(value))
-        wanted = region_code if region_code is not None else -1  # unknown region: nothing matches
-        return Predicate(field.name, f"((({{c}} >> {field.shift}) & {field.mask}) = {wanted})")
+        return _equals(field, region_code if region_code is not None else -1)  # unknown region: nothing matches
     if field is EXCHANGE:
         wanted = 1 if value else 0
     elif field is EQF:
@@ -153,57 +167,76 @@ def facet_predicate(field_name: str, value: object, regions_by_value: Mapping[st
             wanted = -1
     else:
         wanted = field.codes.get(str(value), -1)
-    return Predicate(field.name, f"((({{c}} >> {field.shift}) & {field.mask}) = {wanted})")
+    return _equals(field, wanted)
 
 
-def facet_sql(code_table: str, predicates: list[Predicate]) -> str:
-    """Totals and per-facet counts from `code_table(code, n)` rows: one UNION ALL, one pass each.
+# Fields whose bits sit next to each other are folded together first: a match set's (code, count) rows are
+# then read once, and each field is counted over the few dozen distinct values of its group's bits.
+_BIT_GROUPS: tuple[tuple[Field, ...], ...] = ((EXCHANGE, MODE, CREDITS, EQF), (LANGUAGE, COUNTRY), (REGION,))
+_GROUP_SPANS = tuple(
+    (min(f.shift for f in group), (1 << (max(f.shift + f.bits for f in group) - min(f.shift for f in group))) - 1)
+    for group in _BIT_GROUPS
+)
+
+
+def count_facets(
+    rows: Iterable[tuple[int, int]], predicates: Sequence[Predicate], regions: Callable[[int], str | None]
+) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """(total, facets) of a match set given as `(facet code, count)` rows (a code may repeat).
 
     Every facet is counted with all *other* active filters applied (a selected country still shows the
-    other countries' counts); the total applies every filter. Rows are `(facet, key, count)`; key is the
-    field code, or the language bit index for the language facet.
+    other countries' counts); the total applies every filter. Values are sorted by count (then value);
+    zero counts, codes without a value and values outside the fixed tables are left out.
     """
-
-    def where(excluding: str | None) -> str:
-        active = [p.sql.format(c="code") for p in predicates if p.field != excluding]
-        return (" WHERE " + " AND ".join(active)) if active else ""
-
-    selects = [f"SELECT 'total' AS facet, 0 AS k, SUM(n) AS cnt FROM {code_table}{where(None)}"]
-    for field in FIELDS.values():
-        if field is LANGUAGE:
-            for index in range(len(LANGUAGE_BITS)):
-                bit = 1 << (LANGUAGE.shift + index)
-                condition = where(field.name)
-                condition = f"{condition} AND" if condition else " WHERE"
-                selects.append(f"SELECT 'language', {index}, SUM(n) FROM {code_table}{condition} ((code & {bit}) <> 0)")
-            continue
-        selects.append(
-            f"SELECT '{field.name}', ((code >> {field.shift}) & {field.mask}), SUM(n) FROM {code_table}"
-            f"{where(field.name)} GROUP BY ((code >> {field.shift}) & {field.mask})"
-        )
-    return "\nUNION ALL ".join(selects)
-
-
-def facets_from_rows(
-    rows: Iterable[tuple[str, int, int | None]], regions: Callable[[int], str | None]
-) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-    """(total, facets) from `facet_sql` rows; values sorted by count (then value), zero counts dropped."""
+    (low_shift, low_mask), (mid_shift, mid_mask), (high_shift, high_mask) = _GROUP_SPANS
+    folded: list[dict[int, int]] = [{}, {}, {}]  # group bits → count, over rows passing every filter
+    low, mid, high = folded
+    # Rows failing exactly one filter still count for that filter's own field.
+    own: dict[str, dict[int, int]] = {predicate.field: {} for predicate in predicates}
     total = 0
-    facets: dict[str, list[tuple[str, int]]] = {name: [] for name in FIELDS}
-    for facet, key, count in rows:
-        if not count:
-            continue
-        if facet == "total":
-            total = int(count)
-            continue
-        field = FIELDS[facet]
-        if field is LANGUAGE:
-            value: str | None = LANGUAGE_BITS[int(key)]
-        else:
-            value = decode_value(field, int(key), regions)
-        if value is None:
-            continue
-        facets[facet].append((value, int(count)))
-    for values in facets.values():
-        values.sort(key=lambda item: (-item[1], item[0]))
-    return total, facets
+    if predicates:
+        passing: list[tuple[int, int]] = []
+        for code, n in rows:
+            failed = [predicate for predicate in predicates if code & predicate.mask != predicate.value]
+            if not failed:
+                passing.append((code, n))
+            elif len(failed) == 1:
+                field = FIELDS[failed[0].field]
+                counts = own[field.name]
+                key = (code >> field.shift) & field.mask
+                counts[key] = counts.get(key, 0) + n
+        rows = passing
+    low_get, mid_get, high_get = low.get, mid.get, high.get  # the hot loop of every search: keep it lean
+    for code, n in rows:
+        total += n
+        key = (code >> low_shift) & low_mask
+        low[key] = low_get(key, 0) + n
+        key = (code >> mid_shift) & mid_mask
+        mid[key] = mid_get(key, 0) + n
+        key = (code >> high_shift) & high_mask
+        high[key] = high_get(key, 0) + n
+
+    result: dict[str, list[tuple[str, int]]] = {}
+    for group, (shift, _mask), counts in zip(_BIT_GROUPS, _GROUP_SPANS, folded, strict=True):
+        for field in group:
+            per_code = dict(own.get(field.name, {}))
+            for key, n in counts.items():
+                value_code = (key >> (field.shift - shift)) & field.mask
+                per_code[value_code] = per_code.get(value_code, 0) + n
+            result[field.name] = _decoded(field, per_code, regions)
+    return total, {name: result[name] for name in FIELDS}
+
+
+def _decoded(field: Field, per_code: Mapping[int, int], regions: Callable[[int], str | None]) -> list[tuple[str, int]]:
+    values: dict[str, int] = {}
+    if field is LANGUAGE:
+        for code, n in per_code.items():
+            for index, language in enumerate(LANGUAGE_BITS):
+                if code & (1 << index):
+                    values[language] = values.get(language, 0) + n
+    else:
+        for code, n in per_code.items():
+            value = decode_value(field, code, regions)
+            if value is not None:
+                values[value] = values.get(value, 0) + n
+    return sorted(((value, n) for value, n in values.items() if n), key=lambda item: (-item[1], item[0]))

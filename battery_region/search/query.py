@@ -111,6 +111,18 @@ def render_tsquery(expr: Expr) -> str:
     return "(" + operator.join(render_tsquery(child) for child in expr.children) + ")"
 
 
+def with_repeated(full: Expr, original: Expr, copies: int) -> Expr:
+    """`full` with `original` ORed in `copies` more times (inside the included side of a `Without`).
+
+    For `original` matching a subset of `full`'s documents (as a plan's typed words do) this matches exactly
+    `full`'s documents, and a per-token sum such as bm25 then counts each of `original`'s tokens `copies`
+    more times: score(full) + copies × the typed tokens' share, in one pass over the match set.
+    """
+    if isinstance(full, Without):
+        return Without(with_repeated(full.include, original, copies), full.exclude)
+    return AnyOf((full, *([original] * copies)))
+
+
 # --- Query words ----------------------------------------------------------------------------------------
 
 

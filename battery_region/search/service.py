@@ -34,8 +34,7 @@ from battery_region.core.translation import fallback_order
 from battery_region.search import analysis, facets, glossary
 from battery_region.search.analysis import UnknownLanguage
 from battery_region.search.backends import get_backend
-from battery_region.search.backends.base import Counted, Filters, IdRange, Ranked, SearchBackend
-from battery_region.search.indexing import region_maps
+from battery_region.search.backends.base import Counted, Filters, Found, IdRange, Ranked, SearchBackend
 from battery_region.search.query import MAX_QUERY_CHARS, Expr, Plan, Without, analyse_query_word, build_plan
 from battery_region.search.snippets import Highlighter, best_snippet
 from battery_region.search.spelling import ranked_suggestions
@@ -71,7 +70,21 @@ class SearchPage:
 # --- Filters --------------------------------------------------------------------------------------------
 
 
-def _filter_spec(filters: CatalogueFilters, by_value: dict[str, int]) -> Filters:
+def _region_codes(value: str) -> dict[str, int]:
+    """{value: code} for one region filter value, as the current transaction sees the codes (a process-wide
+    cache could keep a code that a rolled-back transaction allocated)."""
+    from battery_region.search.models import SearchFacetValue
+
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT code FROM {SearchFacetValue._meta.db_table} WHERE field = 'region' AND value = %s", [value]
+        )
+        row = cur.fetchone()
+    return {value: int(row[0])} if row else {}
+
+
+def _filter_spec(filters: CatalogueFilters) -> Filters:
+    by_value = _region_codes(str(filters.region)) if filters.region else {}
     predicates: list[facets.Predicate] = []
     side: list[str] = []
     params: list[object] = []
@@ -112,8 +125,6 @@ def _filter_spec(filters: CatalogueFilters, by_value: dict[str, int]) -> Filters
     elif filters.start_period:
         side.append("1 = 0")  # a start period that is not "YYYY" or "YYYY-season" matches nothing
     if filters.modified_since is not None:
-        from django.db import connection
-
         side.append("modified_at >= %s")
         params.append(connection.ops.adapt_datetimefield_value(filters.modified_since))
     return Filters(tuple(predicates), " AND ".join(side), tuple(params))
@@ -136,6 +147,7 @@ class _Outcome:
     plan: Plan | None
     tiers: list[_Tier] = field(default_factory=list)
     did_you_mean: str | None = None
+    first_page: list[Ranked] | None = None  # the requested page of tiers[0], when `backend.search` ranked it
 
 
 def _replace_words(q: str, corrections: dict[str, str]) -> str:
@@ -145,17 +157,22 @@ def _replace_words(q: str, corrections: dict[str, str]) -> str:
     return analysis.WORD_RE.sub(swap, q)
 
 
-def _match(backend: SearchBackend, q: str, filters: Filters, by_code: dict[int, str]) -> _Outcome:
-    regions = by_code.get
+def _match(backend: SearchBackend, q: str, filters: Filters, offset: int, limit: int) -> _Outcome:
     today = timezone.localdate()
     plan = build_plan(q, glossary.get_index())
     if plan.is_empty:
-        return _Outcome(backend.count(None, filters, regions, today), None)
+        return _Outcome(backend.count(None, filters, today), None)
+
+    def search(expr: Expr | None) -> Found:
+        # Counts and, when the match set is neither empty nor broad, the requested page, in one statement.
+        if expr is None:
+            return Found(backend.count(None, filters, today), None)
+        return backend.search(expr, plan.original(), filters, offset=offset, limit=limit, original_boost=ORIGINAL_BOOST)
 
     did_you_mean: str | None = None
     strict = plan.full()
-    counted = backend.count(strict, filters, regions, today)
-    if not counted.total:
+    found = search(strict)
+    if not found.counted.total:
         corrections = _corrections(backend, plan)
         if corrections:
             corrected_q = _replace_words(q, corrections)
@@ -164,13 +181,14 @@ def _match(backend: SearchBackend, q: str, filters: Filters, by_code: dict[int, 
                 did_you_mean = corrected_q.strip()
                 plan = corrected
                 strict = plan.full()
-                counted = backend.count(strict, filters, regions, today)
-    if not counted.total and plan.has_compounds:
+                found = search(strict)
+    if not found.counted.total and plan.has_compounds:
         split = plan.split()
         if split is not None and split != strict:
-            split_counted = backend.count(split, filters, regions, today)
-            if split_counted.total:
-                strict, counted = split, split_counted
+            split_found = search(split)
+            if split_found.counted.total:
+                strict, found = split, split_found
+    counted = found.counted
     tiers = [_Tier(strict, plan.original(), counted.total)] if strict is not None and counted.total else []
     if counted.total < TIER_MIN_RESULTS:
         # AND first, then the rest: too few documents have every word, so those that have some of them
@@ -178,11 +196,11 @@ def _match(backend: SearchBackend, q: str, filters: Filters, by_code: dict[int, 
         loose = plan.any_word()
         if loose is not None and loose != strict:
             rest = Without(loose, strict) if tiers and strict is not None else loose
-            loose_counted = backend.count(loose, filters, regions, today)
+            loose_counted = backend.count(loose, filters, today)
             if loose_counted.total > counted.total:
                 tiers.append(_Tier(rest, plan.any_original(), loose_counted.total - counted.total))
                 counted = loose_counted
-    return _Outcome(counted, plan, tiers, did_you_mean)
+    return _Outcome(counted, plan, tiers, did_you_mean, found.page if tiers else None)
 
 
 def _corrections(backend: SearchBackend, plan: Plan) -> dict[str, str]:
@@ -297,11 +315,10 @@ def search_catalogue(
         page, page_size = 1, 20
     q = (q or "")[:MAX_QUERY_CHARS] if isinstance(q, str) else ""
     backend = get_backend()
-    by_value, by_code = region_maps()
-    spec = _filter_spec(filters, by_value)
-    outcome = _match(backend, q, spec, by_code)
-    counted = outcome.counted
+    spec = _filter_spec(filters)
     offset = (page - 1) * page_size
+    outcome = _match(backend, q, spec, offset, page_size)
+    counted = outcome.counted
     ranked: list[Ranked] = []
     if offset < counted.total:
         if outcome.plan is None:
@@ -316,15 +333,18 @@ def search_catalogue(
                 if skip >= tier.size:
                     skip -= tier.size
                     continue
-                page_hits = backend.rank(
-                    tier.expr,
-                    tier.original,
-                    spec,
-                    offset=skip,
-                    limit=wanted,
-                    original_boost=ORIGINAL_BOOST,
-                    ids=tier.ids,
-                )
+                if outcome.first_page is not None and tier is outcome.tiers[0]:
+                    page_hits = outcome.first_page  # ranked with the counts, at this offset and size
+                else:
+                    page_hits = backend.rank(
+                        tier.expr,
+                        tier.original,
+                        spec,
+                        offset=skip,
+                        limit=wanted,
+                        original_boost=ORIGINAL_BOOST,
+                        ids=tier.ids,
+                    )
                 ranked.extend(page_hits)
                 wanted -= len(page_hits)
                 skip = 0

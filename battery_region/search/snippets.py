@@ -44,22 +44,24 @@ class Highlighter:
         spans = list(analysis.word_spans(text))
         if not spans:
             return escape(text[:200]) if not require_match else None
-        marked = [self.matches(span.group(), language) for span in spans]
-        if require_match and not any(marked):
+        matches = self.matches
+        first = next((i for i, span in enumerate(spans) if matches(span.group(), language)), None)
+        if first is None and require_match:
             return None
-        first = marked.index(True) if any(marked) else 0
-        start_word = max(0, first - WORDS_BEFORE)
+        start_word = max(0, (first or 0) - WORDS_BEFORE)
         end_word = min(len(spans), start_word + WINDOW_WORDS)
         start = 0 if start_word == 0 else spans[start_word].start()
         end = len(text) if end_word == len(spans) else spans[end_word - 1].end()
+        # Escaping is per character, so the text between two marks is escaped in one piece.
         pieces: list[str] = ["…" if start > 0 else ""]
         cursor = start
-        for index in range(start_word, end_word):
-            span = spans[index]
-            pieces.append(escape(text[cursor : span.start()]))
-            word = escape(span.group())
-            pieces.append(f"<mark>{word}</mark>" if marked[index] else word)
-            cursor = span.end()
+        if first is not None:  # no word before `first` matches
+            for index in range(first, end_word):
+                span = spans[index]
+                if index == first or matches(span.group(), language):
+                    pieces.append(escape(text[cursor : span.start()]))
+                    pieces.append(f"<mark>{escape(span.group())}</mark>")
+                    cursor = span.end()
         pieces.append(escape(text[cursor:end]))
         if end < len(text):
             pieces.append("…")

@@ -43,9 +43,15 @@ def ranked_suggestions(word: str, candidates: Iterable[str]) -> list[str]:
     hit it), then a similar length."""
     word = word.lower()
     limit = max_distance(word)
+    letters = set(word)
+    shortest, longest = len(word) - limit, len(word) + limit
     keyed: list[tuple[int, int, int, str]] = []
     for candidate in {c.lower() for c in candidates if c}:
-        if candidate == word:
+        # Cheap bounds first: an edit changes the length by at most one and the set of letters by at most
+        # two (a swap changes neither), so these candidates are further than `limit` anyway.
+        if candidate == word or not shortest <= len(candidate) <= longest:
+            continue
+        if len(letters.symmetric_difference(candidate)) > 2 * limit:
             continue
         distance = edit_distance(word, candidate, limit)
         if distance <= limit:

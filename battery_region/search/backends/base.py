@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,8 @@ from django.db import connection
 
 from battery_region.search import facets
 from battery_region.search.query import Expr
+
+REGION_LABELS = "search_facet_value"  # SearchFacetValue: region code → value, read in the same statement
 
 # Index columns: lemmas of titles (t), of keys — qualification title, keywords, provider (k), of body text —
 # description, learning outcomes (b), compound parts of titles and keys (tp) and of the body (bp).
@@ -71,6 +73,14 @@ class Counted:
     tiers: tuple[int, int, int] = (0, 0, 0)  # browse only: upcoming, undated, past
 
 
+@dataclass(frozen=True)
+class Found:
+    """What `search` returns: the counts, and the ranked page unless the match set was empty or broad."""
+
+    counted: Counted
+    page: list[Ranked] | None
+
+
 class SearchBackend(ABC):
     """One full-text engine. All methods run on Django's default connection, inside the caller's
     transaction, so index writes commit or roll back with the data they describe."""
@@ -101,10 +111,23 @@ class SearchBackend(ABC):
 
     # -- reading
     @abstractmethod
-    def count(
-        self, expr: Expr | None, filters: Filters, regions: Callable[[int], str | None], today: dt.date
-    ) -> Counted:
+    def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:
         """Total and facets of the match set (`expr` None: every indexed offering)."""
+
+    @abstractmethod
+    def search(
+        self,
+        full: Expr,
+        original: Expr | None,
+        filters: Filters,
+        *,
+        offset: int,
+        limit: int,
+        original_boost: float,
+    ) -> Found:
+        """`count(full)` and, unless the match set is empty or broad (more than `broad_limit` matches),
+        `rank(full, original, ...)` for the page at `offset`, in one statement: the match set is counted
+        first and only ranked when that count allows it."""
 
     @abstractmethod
     def rank(
@@ -163,27 +186,61 @@ def browse_tier_sql(today_param: str = "%s") -> str:
     return f"CASE WHEN start_date IS NULL THEN 1 WHEN start_date >= {today_param} THEN 0 ELSE 2 END"
 
 
-def count_matches(inner: str, params: list[Any], filters: Filters, regions: Any) -> Counted:
-    """Facet counts and tier sizes in one statement over `inner` (rows of facet code, tier and count).
+def facet_statement(
+    inner: str, filters: Filters, extra_ctes: Sequence[str] = (), tail: str = "", *, tiers: bool = False
+) -> str:
+    """One statement over the match set `inner` (rows of facet code, tier and count, as `m`) giving
+    `(kind, key, count, label, score)` rows: `m` rows (code, count) for `facets.count_facets`, the values of
+    the region codes among them (`label`), the browse tier sizes (`tier`, if `tiers`), then `tail`."""
+    tier_rows = ""
+    if tiers:
+        where = filters.code_sql("code")
+        tier_rows = (
+            f"\nUNION ALL SELECT 'tier', tier, SUM(n), NULL, NULL FROM m{' WHERE ' + where if where else ''}"
+            " GROUP BY tier"
+        )
+    region = facets.REGION
+    return (
+        f"WITH {', '.join([f'm AS MATERIALIZED ({inner})', *extra_ctes])}"
+        "\nSELECT 'm' AS kind, code AS k, n AS cnt, NULL AS label, CAST(NULL AS DOUBLE PRECISION) AS score FROM m"
+        f"\nUNION ALL SELECT 'label', code, NULL, value, NULL FROM {REGION_LABELS}"
+        f" WHERE field = 'region' AND code IN (SELECT (code >> {region.shift}) & {region.mask} FROM m)"
+        f"{tier_rows}{tail}"
+    )
+
+
+def rank_gate(filters: Filters, limit: int) -> str:
+    """SQL that is true when the filtered match set `m` has between 1 and `limit` documents: evaluated once
+    per statement, it keeps the ranking part of `search` from running for empty or broad match sets."""
+    where = filters.code_sql("code")
+    return f"(SELECT COALESCE(SUM(n), 0) FROM m{' WHERE ' + where if where else ''}) BETWEEN 1 AND {int(limit)}"
+
+
+def read_counts(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Counted, list[Ranked]]:
+    """Split the rows of a `facet_statement` into the counts and the ranked hits (`hit` rows)."""
+    tiers = [0, 0, 0]
+    codes: list[tuple[int, int]] = []
+    labels: dict[int, str] = {}
+    hits: list[Ranked] = []
+    for kind, key, count, label, score in rows:
+        if kind == "m":
+            codes.append((key, count))  # integers from both drivers
+        elif kind == "hit":
+            hits.append(Ranked(int(key), float(score)))
+        elif kind == "label":
+            labels[int(key)] = label
+        else:
+            tiers[int(key)] = int(count or 0)
+    total, facet_values = facets.count_facets(codes, filters.predicates, labels.get)
+    return Counted(total, facet_values, (tiers[0], tiers[1], tiers[2])), hits
+
+
+def count_matches(inner: str, params: list[Any], filters: Filters, *, tiers: bool = False) -> Counted:
+    """Total, facets (and browse tier sizes) of the match set `inner` (rows of facet code, tier and count).
 
     Shared by both backends: only `inner`, the engine's match query, differs between them.
     """
-    predicates = list(filters.predicates)
-    tier_where = " AND ".join(p.sql.format(c="code") for p in predicates)
-    tier_filter = f" WHERE {tier_where}" if tier_where else ""
-    sql = (
-        f"WITH m AS MATERIALIZED ({inner}) {facets.facet_sql('m', predicates)}"
-        f"\nUNION ALL SELECT 'tier', tier, SUM(n) FROM m{tier_filter} GROUP BY tier"
-    )
     with connection.cursor() as cur:
-        cur.execute(sql, params)
-        rows = cur.fetchall()
-    tiers = [0, 0, 0]
-    facet_rows = []
-    for facet, key, count in rows:
-        if facet == "tier":
-            tiers[int(key)] = int(count or 0)
-        else:
-            facet_rows.append((facet, key, count))
-    total, facet_values = facets.facets_from_rows(facet_rows, regions)
-    return Counted(total, facet_values, (tiers[0], tiers[1], tiers[2]))
+        cur.execute(facet_statement(inner, filters, tiers=tiers), params)
+        counted, _hits = read_counts(cur.fetchall(), filters)
+    return counted

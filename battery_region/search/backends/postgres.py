@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection
@@ -19,12 +19,16 @@ from battery_region.search.backends.base import (
     COLUMNS,
     Counted,
     Filters,
+    Found,
     IdRange,
     IndexedDocument,
     Ranked,
     SearchBackend,
     browse_tier_sql,
     count_matches,
+    facet_statement,
+    rank_gate,
+    read_counts,
 )
 from battery_region.search.query import Expr, render_tsquery
 
@@ -126,23 +130,50 @@ class PostgresBackend(SearchBackend):
         parts = [c for c in (filters.code_sql("facet_code"), filters.side_sql) if c]
         return "".join(f" AND {part}" for part in parts), list(filters.side_params)
 
-    def count(
-        self, expr: Expr | None, filters: Filters, regions: Callable[[int], str | None], today: dt.date
-    ) -> Counted:
+    def _match_codes(self, expr: Expr, filters: Filters) -> tuple[str, list[Any]]:
         side = f" AND {filters.side_sql}" if filters.side_sql else ""
+        inner = (
+            "SELECT facet_code AS code, 0 AS tier, COUNT(*) AS n FROM search_document"
+            f" WHERE tsv @@ %s::tsquery{side} GROUP BY facet_code"
+        )
+        return inner, [render_tsquery(expr), *filters.side_params]
+
+    def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:
         if expr is None:
+            side = f" AND {filters.side_sql}" if filters.side_sql else ""
             inner = (
                 f"SELECT facet_code AS code, {browse_tier_sql()} AS tier, COUNT(*) AS n FROM search_document"
                 f" WHERE TRUE{side} GROUP BY facet_code, tier"
             )
             params: list[Any] = [today, *filters.side_params]
         else:
-            inner = (
-                "SELECT facet_code AS code, 0 AS tier, COUNT(*) AS n FROM search_document"
-                f" WHERE tsv @@ %s::tsquery{side} GROUP BY facet_code"
-            )
-            params = [render_tsquery(expr), *filters.side_params]
-        return count_matches(inner, params, filters, regions)
+            inner, params = self._match_codes(expr, filters)
+        return count_matches(inner, params, filters, tiers=expr is None)
+
+    def search(
+        self,
+        full: Expr,
+        original: Expr | None,
+        filters: Filters,
+        *,
+        offset: int,
+        limit: int,
+        original_boost: float,
+    ) -> Found:
+        inner, params = self._match_codes(full, filters)
+        select, select_params = self._ranking(
+            full, original, filters, None, original_boost, rank_gate(filters, self.broad_limit), offset, limit
+        )
+        sql = facet_statement(
+            inner, filters, (), f"\nUNION ALL SELECT 'hit', h.id, NULL, NULL, h.score FROM ({select}) h"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, [*params, *select_params])
+            counted, hits = read_counts(cur.fetchall(), filters)
+        if not 0 < counted.total <= self.broad_limit:
+            return Found(counted, None)
+        hits.sort(key=lambda hit: (-hit.score, -hit.offering_id))
+        return Found(counted, hits)
 
     def newest_window(self, expr: Expr, filters: Filters, total: int) -> tuple[int, int] | None:
         """The newest rows by primary key, about pool × documents / total of them, hold about `broad_pool`
@@ -173,17 +204,17 @@ class PostgresBackend(SearchBackend):
             count = int(cur.fetchone()[0])
         return (low, count) if count else None
 
-    def rank(
+    def _ranking(
         self,
         full: Expr,
         original: Expr | None,
         filters: Filters,
-        *,
+        ids: IdRange | None,
+        original_boost: float,
+        gate: str,
         offset: int,
         limit: int,
-        original_boost: float,
-        ids: IdRange | None = None,
-    ) -> list[Ranked]:
+    ) -> tuple[str, list[Any]]:
         where, params = self._where(filters)
         query = render_tsquery(full)
         score = "ts_rank(%s::float4[], tsv, %s::tsquery)"
@@ -203,11 +234,26 @@ class PostgresBackend(SearchBackend):
         else:
             range_params = [query]
         sql = (
-            f"SELECT offering_id, {score} AS score FROM search_document"
-            f" WHERE {match}{where} ORDER BY score DESC, offering_id DESC LIMIT %s OFFSET %s"
+            f"SELECT offering_id AS id, {score} AS score FROM search_document"
+            f" WHERE {match}{where}{' AND ' + gate if gate else ''}"
+            " ORDER BY score DESC, offering_id DESC LIMIT %s OFFSET %s"
         )
+        return sql, [*score_params, *range_params, *params, limit, offset]
+
+    def rank(
+        self,
+        full: Expr,
+        original: Expr | None,
+        filters: Filters,
+        *,
+        offset: int,
+        limit: int,
+        original_boost: float,
+        ids: IdRange | None = None,
+    ) -> list[Ranked]:
+        sql, params = self._ranking(full, original, filters, ids, original_boost, "", offset, limit)
         with connection.cursor() as cur:
-            cur.execute(sql, [*score_params, *range_params, *params, limit, offset])
+            cur.execute(sql, params)
             rows = cur.fetchall()
         return [Ranked(int(offering_id), float(score)) for offering_id, score in rows]
 

@@ -11,7 +11,8 @@ spellings for "did you mean".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -22,6 +23,7 @@ from battery_region.search.backends.base import (
     COLUMNS,
     Counted,
     Filters,
+    Found,
     IdRange,
     IndexedDocument,
     Ranked,
@@ -29,12 +31,28 @@ from battery_region.search.backends.base import (
     browse_tier_sql,
     chunked,
     count_matches,
+    facet_statement,
+    rank_gate,
+    read_counts,
 )
-from battery_region.search.query import Expr, render_fts5
+from battery_region.search.query import Expr, render_fts5, with_repeated
 
 RANK_WEIGHTS = (10.0, 6.0, 1.5, 3.0, 0.5)  # t, k, b, tp, bp
 FTS_TABLE = "search_fts"
 MASK = facets.CODE_MASK
+
+
+MAX_REPEATS = 3  # an integral original boost up to this is scored by repeating the typed tokens
+
+
+@dataclass(frozen=True)
+class _Ranking:
+    """A ranking query: common table expressions and a SELECT of (rid, score), best first, with params."""
+
+    ctes: list[str]
+    cte_params: list[Any]
+    select: str
+    select_params: list[Any]
 
 
 def _adapt_date(value: dt.date | None) -> Any:
@@ -124,9 +142,24 @@ class SqliteFts5Backend(SearchBackend):
             params.extend(filters.side_params)
         return ("".join(f" AND {part}" for part in parts), params)
 
-    def count(
-        self, expr: Expr | None, filters: Filters, regions: Callable[[int], str | None], today: dt.date
-    ) -> Counted:
+    def _side(self, filters: Filters) -> tuple[str, list[Any]]:
+        """The side filters (columns of `search_document`) as a row id set, without the facet code tests."""
+        if not filters.side_sql:
+            return "", []
+        return (
+            f" AND {FTS_TABLE}.rowid IN (SELECT fts_rowid FROM search_document WHERE {filters.side_sql})",
+            list(filters.side_params),
+        )
+
+    def _match_codes(self, expr: Expr, filters: Filters) -> tuple[str, list[Any]]:
+        side, side_params = self._side(filters)
+        inner = (
+            f"SELECT ({FTS_TABLE}.rowid & {MASK}) AS code, 0 AS tier, COUNT(*) AS n FROM {FTS_TABLE}"
+            f" WHERE {FTS_TABLE} MATCH %s{side} GROUP BY 1"
+        )
+        return inner, [render_fts5(expr), *side_params]
+
+    def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:
         if expr is None:
             side = f" WHERE {filters.side_sql}" if filters.side_sql else ""
             inner = (
@@ -135,17 +168,36 @@ class SqliteFts5Backend(SearchBackend):
             )
             params: list[Any] = [_adapt_date(today), *filters.side_params]
         else:
-            inner = (
-                f"SELECT ({FTS_TABLE}.rowid & {MASK}) AS code, 0 AS tier, COUNT(*) AS n FROM {FTS_TABLE}"
-                f" WHERE {FTS_TABLE} MATCH %s"
-            )
-            side_params: list[Any] = []
-            if filters.side_sql:
-                inner += f" AND {FTS_TABLE}.rowid IN (SELECT fts_rowid FROM search_document WHERE {filters.side_sql})"
-                side_params = list(filters.side_params)
-            inner += " GROUP BY 1"
-            params = [render_fts5(expr), *side_params]
-        return count_matches(inner, params, filters, regions)
+            inner, params = self._match_codes(expr, filters)
+        return count_matches(inner, params, filters, tiers=expr is None)
+
+    def search(
+        self,
+        full: Expr,
+        original: Expr | None,
+        filters: Filters,
+        *,
+        offset: int,
+        limit: int,
+        original_boost: float,
+    ) -> Found:
+        inner, params = self._match_codes(full, filters)
+        ranking = self._ranking(
+            full, original, filters, None, original_boost, rank_gate(filters, self.broad_limit), offset, limit
+        )
+        sql = facet_statement(
+            inner,
+            filters,
+            ranking.ctes,
+            f"\nUNION ALL SELECT 'hit', h.rid >> {facets.CODE_BITS}, NULL, NULL, -h.score FROM ({ranking.select}) h",
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, [*params, *ranking.cte_params, *ranking.select_params])
+            counted, hits = read_counts(cur.fetchall(), filters)
+        if not 0 < counted.total <= self.broad_limit:
+            return Found(counted, None)
+        hits.sort(key=lambda hit: (-hit.score, -hit.offering_id))
+        return Found(counted, hits)
 
     def newest_window(self, expr: Expr, filters: Filters, total: int) -> tuple[int, int] | None:
         if total <= self.broad_limit:
@@ -176,6 +228,56 @@ class SqliteFts5Backend(SearchBackend):
             params.append(ids.high << facets.CODE_BITS)
         return sql, params
 
+    def _ranking(
+        self,
+        full: Expr,
+        original: Expr | None,
+        filters: Filters,
+        ids: IdRange | None,
+        original_boost: float,
+        gate: str,
+        offset: int,
+        limit: int,
+    ) -> _Ranking:
+        """Score = bm25(full) + boost × bm25 of the words as typed: the typed words count more than their
+        glossary expansions, so a same-language exact match ranks first. For an integral boost, each typed
+        token a document holds adds its bm25 share (a document with some of the typed words gets part of
+        the boost); otherwise documents matching all of `original` get boost × bm25(original)."""
+        where, params = self._where(filters)
+        floor, floor_params = self._id_range(ids)
+        conditions = f"{where}{floor}"
+        condition_params = [*params, *floor_params]
+        # A false gate makes every LIMIT 0, which SQLite checks before it opens the full-text cursor.
+        page_limit = f"CASE WHEN {gate} THEN %s ELSE 0 END" if gate else "%s"
+        all_rows = f" LIMIT CASE WHEN {gate} THEN -1 ELSE 0 END" if gate else ""
+        match = full
+        copies = round(original_boost)
+        if original is not None and original != full and original_boost > 0:
+            if copies == original_boost and 1 <= copies <= MAX_REPEATS:
+                # bm25 sums over the query's tokens: repeating the typed tokens adds their score once more
+                # per repeat, in the same pass over the match set.
+                match = with_repeated(full, original, copies)
+            else:
+                return _Ranking(
+                    [
+                        f"o AS MATERIALIZED (SELECT rowid AS r, rank AS s FROM {FTS_TABLE}"
+                        f" WHERE {FTS_TABLE} MATCH %s{conditions}{all_rows})"
+                    ],
+                    [render_fts5(original), *condition_params],
+                    f"SELECT {FTS_TABLE}.rowid AS rid, {FTS_TABLE}.rank + %s * COALESCE(o.s, 0) AS score"
+                    f" FROM {FTS_TABLE} LEFT JOIN o ON o.r = {FTS_TABLE}.rowid"
+                    f" WHERE {FTS_TABLE} MATCH %s{conditions}"
+                    f" ORDER BY score, {FTS_TABLE}.rowid DESC LIMIT {page_limit} OFFSET %s",
+                    [original_boost, render_fts5(full), *condition_params, limit, offset],
+                )
+        return _Ranking(
+            [],
+            [],
+            f"SELECT rowid AS rid, rank AS score FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s{conditions}"
+            f" ORDER BY rank, rowid DESC LIMIT {page_limit} OFFSET %s",
+            [render_fts5(match), *condition_params, limit, offset],
+        )
+
     def rank(
         self,
         full: Expr,
@@ -187,39 +289,10 @@ class SqliteFts5Backend(SearchBackend):
         original_boost: float,
         ids: IdRange | None = None,
     ) -> list[Ranked]:
-        where, params = self._where(filters)
-        floor, floor_params = self._id_range(ids)
-        match = render_fts5(full)
-        if original is None or original == full or original_boost <= 0:
-            sql = (
-                f"SELECT rowid, rank FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s{where}{floor}"
-                " ORDER BY rank, rowid DESC LIMIT %s OFFSET %s"
-            )
-            args = [match, *params, *floor_params, limit, offset]
-        else:
-            # Score = bm25(full) + boost * bm25(original): the words as typed count more than their
-            # glossary expansions, so a same-language exact match ranks first.
-            sql = (
-                f"WITH o AS MATERIALIZED (SELECT rowid AS r, rank AS s FROM {FTS_TABLE}"
-                f" WHERE {FTS_TABLE} MATCH %s{where}{floor})"
-                f" SELECT {FTS_TABLE}.rowid, {FTS_TABLE}.rank + %s * COALESCE(o.s, 0) AS score"
-                f" FROM {FTS_TABLE} LEFT JOIN o ON o.r = {FTS_TABLE}.rowid"
-                f" WHERE {FTS_TABLE} MATCH %s{where}{floor}"
-                f" ORDER BY score, {FTS_TABLE}.rowid DESC LIMIT %s OFFSET %s"
-            )
-            args = [
-                render_fts5(original),
-                *params,
-                *floor_params,
-                original_boost,
-                match,
-                *params,
-                *floor_params,
-                limit,
-                offset,
-            ]
+        ranking = self._ranking(full, original, filters, ids, original_boost, "", offset, limit)
+        with_clause = f"WITH {', '.join(ranking.ctes)} " if ranking.ctes else ""
         with connection.cursor() as cur:
-            cur.execute(sql, args)
+            cur.execute(with_clause + ranking.select, [*ranking.cte_params, *ranking.select_params])
             rows = cur.fetchall()
         return [Ranked(facets.offering_id_from_rowid(rowid), -float(score)) for rowid, score in rows]
 

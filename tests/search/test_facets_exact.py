@@ -1,0 +1,224 @@
+"""Facet counts are exact: they equal a brute-force count over the same filters (pure and through the index),
+and the page ranked together with the counts is the page the ranking query alone gives."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from battery_region.catalogue.filters import FACET_FIELDS, CatalogueFilters
+from battery_region.catalogue.models import Offering
+from battery_region.search import facets
+from battery_region.search.backends import get_backend
+from battery_region.search.backends.base import Filters
+from battery_region.search.indexing import index_offerings
+from battery_region.search.query import AnyOf, Terms, Without, render_fts5, with_repeated
+from battery_region.search.service import search_catalogue
+from tests.factories import OrganisationFactory
+from tests.search.factories import offering
+
+COUNTRIES = ["FI", "SE", "NO", "XX", ""]
+REGIONS = {"FI1D9": 3, "SE331": 4, "NO071": 9, "": 0}
+CREDITS = ["ects", "fi_op", "se_hp", "hours", "other", ""]
+MODES = ["presential", "online", "blended", "work_based", ""]
+LANGUAGE_SETS = ["fi", "sv", "en", "fi,sv", "en,sv", "se", "de,fi", "ru", ""]
+
+
+def _values(code: int) -> dict[str, list[str]]:
+    """Brute force: each field's values for one code, decoded field by field (the slow, obvious way)."""
+    regions = {value: code for value, code in REGIONS.items()}
+    by_code = {code: value for value, code in regions.items() if code}
+    values: dict[str, list[str]] = {}
+    for name, field in facets.FIELDS.items():
+        part = (code >> field.shift) & field.mask
+        if field is facets.LANGUAGE:
+            values[name] = [lang for index, lang in enumerate(facets.LANGUAGE_BITS) if part & (1 << index)]
+        else:
+            value = facets.decode_value(field, part, by_code.get)
+            values[name] = [value] if value is not None else []
+    return values
+
+
+def _brute_force(
+    rows: list[tuple[int, int]], predicates: list[facets.Predicate]
+) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    total = sum(n for code, n in rows if all(p.test(code) for p in predicates))
+    result: dict[str, list[tuple[str, int]]] = {}
+    for name in facets.FIELDS:
+        counts: Counter[str] = Counter()
+        for code, n in rows:
+            if all(p.test(code) for p in predicates if p.field != name):
+                for value in _values(code)[name]:
+                    counts[value] += n
+        result[name] = sorted(((v, n) for v, n in counts.items() if n), key=lambda item: (-item[1], item[0]))
+    return total, result
+
+
+def _random_code(rnd: random.Random) -> int:
+    return facets.pack(
+        country=rnd.choice(COUNTRIES),
+        region_code=rnd.choice(list(REGIONS.values())),
+        eqf_level=rnd.choice([None, 3, 4, 5, 6, 7]),
+        credits_system=rnd.choice(CREDITS),
+        teaching_languages=rnd.choice(LANGUAGE_SETS),
+        mode=rnd.choice(MODES),
+        open_for_exchange=rnd.random() < 0.3,
+    )
+
+
+def _random_predicates(rnd: random.Random) -> list[facets.Predicate]:
+    candidates: list[tuple[str, object]] = [
+        ("country", rnd.choice(["FI", "SE", "NO", "DE"])),
+        ("region", rnd.choice(["FI1D9", "SE331", "unknown"])),
+        ("eqf_level", rnd.choice([4, 5, 9])),
+        ("credits_system", rnd.choice(["ects", "fi_op", "nonsense"])),
+        ("language", rnd.choice(["fi", "sv", "en"])),
+        ("mode", rnd.choice(["online", "blended"])),
+        ("open_for_exchange", rnd.choice([True, False])),
+    ]
+    chosen = rnd.sample(candidates, rnd.randint(0, 4))
+    predicates = [facets.facet_predicate(name, value, REGIONS) for name, value in chosen]
+    return [p for p in predicates if p is not None]
+
+
+def test_count_facets_equals_a_brute_force_count() -> None:
+    rnd = random.Random(20240611)
+    for _round in range(300):
+        rows = [(_random_code(rnd), rnd.randint(1, 5)) for _ in range(rnd.randint(0, 60))]
+        rows += rows[: rnd.randint(0, 5)]  # a code may repeat (browse counts one row per start tier)
+        predicates = _random_predicates(rnd)
+        by_code = {code: value for value, code in REGIONS.items() if code}
+        assert facets.count_facets(rows, predicates, by_code.get) == _brute_force(rows, predicates)
+
+
+def test_predicate_sql_and_python_agree() -> None:
+    rnd = random.Random(7)
+    for _round in range(200):
+        code = _random_code(rnd)
+        for predicate in _random_predicates(rnd):
+            as_python = eval(predicate.sql.format(c=str(code)).replace("=", "=="))  # noqa: S307
+            assert as_python is predicate.test(code)
+
+
+def test_repeating_the_typed_words_keeps_the_match_set() -> None:
+    full = AnyOf((Terms(("akkukenno",)), Terms(("battericell",))))
+    original = Terms(("akkukenno",))
+    assert render_fts5(with_repeated(full, original, 1)) == '(("akkukenno" OR "battericell") OR "akkukenno")'
+    rest = Without(AnyOf((Terms(("a",)), Terms(("b",)))), Terms(("c",)))
+    assert with_repeated(rest, Terms(("a",)), 2) == Without(
+        AnyOf((rest.include, Terms(("a",)), Terms(("a",)))), rest.exclude
+    )
+
+
+# --- Through the index, on the database in use ----------------------------------------------------------
+
+
+def _facet_values(o: Offering) -> dict[str, list[str]]:
+    languages = [code.strip().lower() for code in o.teaching_languages.split(",") if code.strip()]
+    return {
+        "country": [o.country] if o.country in {"FI", "SE", "NO", "XX"} else [],
+        "region": [o.region] if o.region else [],
+        "eqf_level": [str(o.programme.eqf_level)] if o.programme.eqf_level else [],
+        "credits_system": [o.programme.credits_system] if o.programme.credits_system in facets.CREDITS.codes else [],
+        "language": sorted({code if code in facets.LANGUAGE_BITS else "other" for code in languages}),
+        "mode": [o.mode] if o.mode in facets.MODE.codes else [],
+        "open_for_exchange": ["true" if o.open_for_exchange else "false"],
+    }
+
+
+def _passes(o: Offering, filters: dict[str, Any], excluding: str | None = None) -> bool:
+    values = _facet_values(o)
+    for name, wanted in filters.items():
+        if name == excluding:
+            continue
+        wanted_text = (
+            {True: "true", False: "false"}.get(wanted, str(wanted)) if name == "open_for_exchange" else str(wanted)
+        )
+        if wanted_text not in values[name]:
+            return False
+    return True
+
+
+@pytest.fixture
+def catalogue(glossary_loaded: None) -> list[Offering]:
+    rnd = random.Random(5)
+    providers = [
+        OrganisationFactory(country="FI", region="FI1D9"),
+        OrganisationFactory(country="SE", region="SE331"),
+        OrganisationFactory(country="NO", region="NO071"),
+        OrganisationFactory(country="FI", region="FI1B1"),
+    ]
+    made = []
+    for n in range(36):
+        made.append(
+            offering(
+                title=f"Koulutus {n}",
+                description="Koulutus antaa valmiudet akkutehtaan työhön." if n % 3 else "Kurssi hitsauksesta.",
+                provider=rnd.choice(providers),
+                mode=rnd.choice(MODES),
+                teaching_languages=rnd.choice(["fi", "sv", "en", "fi,sv", "en,sv", "de"]),
+                open_for_exchange=rnd.random() < 0.4,
+                programme_kwargs={
+                    "eqf_level": rnd.choice([None, 4, 5, 6]),
+                    "credits_system": rnd.choice(["ects", "fi_op", "se_hp", ""]),
+                },
+            )
+        )
+    index_offerings([o.pk for o in made])
+    return list(Offering.objects.filter(pk__in=[o.pk for o in made]).select_related("programme"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("q", ["", "koulutus", "kurssi"])
+@pytest.mark.parametrize(
+    "filters",
+    [
+        {},
+        {"country": "FI"},
+        {"country": "SE", "mode": "online"},
+        {"language": "sv", "open_for_exchange": True},
+        {"region": "FI1D9", "eqf_level": 5},
+        {"credits_system": "ects", "language": "en", "country": "NO"},
+        {"region": "nowhere"},
+    ],
+)
+def test_search_facets_equal_a_brute_force_count(catalogue: list[Offering], q: str, filters: dict[str, Any]) -> None:
+    matched = {
+        hit.offering_id
+        for hit in search_catalogue(q=q, language="fi", filters=CatalogueFilters(), page_size=1000).items
+    }
+    assert matched  # the query finds something, so the counts below are not trivially empty
+    in_set = [o for o in catalogue if o.pk in matched]
+    page = search_catalogue(q=q, language="fi", filters=CatalogueFilters(**filters), page_size=1000)
+    assert page.total == sum(_passes(o, filters) for o in in_set)
+    assert {hit.offering_id for hit in page.items} == {o.pk for o in in_set if _passes(o, filters)}
+    for name in FACET_FIELDS:
+        counts: Counter[str] = Counter()
+        for o in in_set:
+            if _passes(o, filters, excluding=name):
+                counts.update(_facet_values(o)[name])
+        expected = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        assert page.facets[name] == expected, name
+
+
+@pytest.mark.django_db
+def test_the_page_ranked_with_the_counts_is_the_ranking_page(catalogue: list[Offering]) -> None:
+    from battery_region.search import glossary
+    from battery_region.search.query import build_plan
+
+    backend = get_backend()
+    plan = build_plan("akkutehdas koulutus", glossary.get_index())
+    full, original = plan.full(), plan.original()
+    assert full is not None
+    filters = Filters(predicates=(facets.facet_predicate("country", "FI", {}),))  # type: ignore[arg-type]
+    for offset, limit in [(0, 5), (5, 5), (3, 50)]:
+        found = backend.search(full, original, filters, offset=offset, limit=limit, original_boost=1.0)
+        ranked = backend.rank(full, original, filters, offset=offset, limit=limit, original_boost=1.0)
+        assert found.page is not None
+        assert [(hit.offering_id, round(hit.score, 9)) for hit in found.page] == [
+            (hit.offering_id, round(hit.score, 9)) for hit in ranked
+        ]
+        assert found.counted.total == backend.count(full, filters, None).total  # type: ignore[arg-type]
