@@ -179,6 +179,30 @@ _GROUP_SPANS = tuple(
 )
 
 
+def fold_sql(code_table: str, predicates: Sequence[Predicate]) -> str:
+    """`count_facets` in SQL, up to the folding: `(kind, key, count)` rows over `code_table(code, n)`.
+
+    Kinds `g0`, `g1`, `g2`: the rows passing every filter, counted per value of each group of neighbouring
+    bits (a few dozen rows); `o<i>`: the rows failing only filter i, counted per value of its field. The few
+    rows this gives go to `count_folded`.
+    """
+    conditions = [p.sql.format(c="code") for p in predicates]
+    passing = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    selects = [
+        f"SELECT 'g{index}' AS kind, ((code >> {shift}) & {mask}) AS k, SUM(n) AS cnt FROM {code_table}{passing}"
+        " GROUP BY 2"
+        for index, (shift, mask) in enumerate(_GROUP_SPANS)
+    ]
+    for index, predicate in enumerate(predicates):
+        field = FIELDS[predicate.field]
+        others = [f"NOT {conditions[index]}", *(c for i, c in enumerate(conditions) if i != index)]
+        selects.append(
+            f"SELECT 'o{index}', ((code >> {field.shift}) & {field.mask}), SUM(n) FROM {code_table}"
+            f" WHERE {' AND '.join(others)} GROUP BY 2"
+        )
+    return "\nUNION ALL ".join(selects)
+
+
 def count_facets(
     rows: Iterable[tuple[int, int]], predicates: Sequence[Predicate], regions: Callable[[int], str | None]
 ) -> tuple[int, dict[str, list[tuple[str, int]]]]:
@@ -188,36 +212,32 @@ def count_facets(
     other countries' counts); the total applies every filter. Values are sorted by count (then value);
     zero counts, codes without a value and values outside the fixed tables are left out.
     """
-    (low_shift, low_mask), (mid_shift, mid_mask), (high_shift, high_mask) = _GROUP_SPANS
-    folded: list[dict[int, int]] = [{}, {}, {}]  # group bits → count, over rows passing every filter
-    low, mid, high = folded
-    # Rows failing exactly one filter still count for that filter's own field.
-    own: dict[str, dict[int, int]] = {predicate.field: {} for predicate in predicates}
-    total = 0
-    if predicates:
-        passing: list[tuple[int, int]] = []
-        for code, n in rows:
-            failed = [predicate for predicate in predicates if code & predicate.mask != predicate.value]
-            if not failed:
-                passing.append((code, n))
-            elif len(failed) == 1:
-                field = FIELDS[failed[0].field]
-                counts = own[field.name]
-                key = (code >> field.shift) & field.mask
-                counts[key] = counts.get(key, 0) + n
-        rows = passing
-    low_get, mid_get, high_get = low.get, mid.get, high.get  # the hot loop of every search: keep it lean
+    folded: dict[str, dict[int, int]] = {}
     for code, n in rows:
-        total += n
-        key = (code >> low_shift) & low_mask
-        low[key] = low_get(key, 0) + n
-        key = (code >> mid_shift) & mid_mask
-        mid[key] = mid_get(key, 0) + n
-        key = (code >> high_shift) & high_mask
-        high[key] = high_get(key, 0) + n
+        failed = [index for index, predicate in enumerate(predicates) if not predicate.test(code)]
+        if not failed:
+            for index, (shift, mask) in enumerate(_GROUP_SPANS):
+                _add(folded, f"g{index}", (code >> shift) & mask, n)
+        elif len(failed) == 1:
+            field = FIELDS[predicates[failed[0]].field]
+            _add(folded, f"o{failed[0]}", (code >> field.shift) & field.mask, n)
+    return count_folded(folded, predicates, regions)
 
+
+def _add(folded: dict[str, dict[int, int]], kind: str, key: int, n: int) -> None:
+    counts = folded.setdefault(kind, {})
+    counts[key] = counts.get(key, 0) + n
+
+
+def count_folded(
+    folded: Mapping[str, Mapping[int, int]], predicates: Sequence[Predicate], regions: Callable[[int], str | None]
+) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """(total, facets) from the folded counts of `fold_sql` (kind → key → count)."""
+    own: dict[str, Mapping[int, int]] = {p.field: folded.get(f"o{index}", {}) for index, p in enumerate(predicates)}
+    total = sum(folded.get("g0", {}).values())
     result: dict[str, list[tuple[str, int]]] = {}
-    for group, (shift, _mask), counts in zip(_BIT_GROUPS, _GROUP_SPANS, folded, strict=True):
+    for index, (group, (shift, _mask)) in enumerate(zip(_BIT_GROUPS, _GROUP_SPANS, strict=True)):
+        counts = folded.get(f"g{index}", {})
         for field in group:
             per_code = dict(own.get(field.name, {}))
             for key, n in counts.items():

@@ -171,6 +171,18 @@ def catalogue(glossary_loaded: None) -> list[Offering]:
     return list(Offering.objects.filter(pk__in=[o.pk for o in made]).select_related("programme"))
 
 
+@pytest.fixture(params=["counting_first", "ranking_first"])
+def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """On PostgreSQL, run the search both ways: count the match set first, or rank while reading it (chosen
+    from the planner's statistics, which a test database does not have: set here)."""
+    backend = get_backend()
+    statistics = getattr(backend, "statistics", None)
+    if statistics is not None:
+        estimate = (lambda expr: None) if request.param == "counting_first" else (lambda expr: 0.0)
+        monkeypatch.setattr(statistics, "estimate", estimate)
+    return str(request.param)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("q", ["", "koulutus", "kurssi"])
 @pytest.mark.parametrize(
@@ -185,7 +197,9 @@ def catalogue(glossary_loaded: None) -> list[Offering]:
         {"region": "nowhere"},
     ],
 )
-def test_search_facets_equal_a_brute_force_count(catalogue: list[Offering], q: str, filters: dict[str, Any]) -> None:
+def test_search_facets_equal_a_brute_force_count(
+    catalogue: list[Offering], strategy: str, q: str, filters: dict[str, Any]
+) -> None:
     matched = {
         hit.offering_id
         for hit in search_catalogue(q=q, language="fi", filters=CatalogueFilters(), page_size=1000).items
@@ -205,7 +219,7 @@ def test_search_facets_equal_a_brute_force_count(catalogue: list[Offering], q: s
 
 
 @pytest.mark.django_db
-def test_the_page_ranked_with_the_counts_is_the_ranking_page(catalogue: list[Offering]) -> None:
+def test_the_page_ranked_with_the_counts_is_the_ranking_page(catalogue: list[Offering], strategy: str) -> None:
     from battery_region.search import glossary
     from battery_region.search.query import build_plan
 
@@ -222,3 +236,18 @@ def test_the_page_ranked_with_the_counts_is_the_ranking_page(catalogue: list[Off
             (hit.offering_id, round(hit.score, 9)) for hit in ranked
         ]
         assert found.counted.total == backend.count(full, filters, None).total  # type: ignore[arg-type]
+
+
+@pytest.mark.django_db
+def test_a_wrong_estimate_still_counts_everything(catalogue: list[Offering], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ranking while reading stops after `broad_limit` matches; a broad match set is then counted first."""
+    backend = get_backend()
+    statistics = getattr(backend, "statistics", None)
+    if statistics is not None:
+        monkeypatch.setattr(statistics, "estimate", lambda expr: 0.0)
+    monkeypatch.setattr(backend, "broad_limit", 5)
+    monkeypatch.setattr(backend, "broad_pool", 3)
+    page = search_catalogue(q="koulutus", language="fi", filters=CatalogueFilters(), page_size=4)
+    assert page.total == len(catalogue)
+    assert sum(n for _value, n in page.facets["open_for_exchange"]) == len(catalogue)
+    assert len(page.items) == 4

@@ -187,11 +187,18 @@ def browse_tier_sql(today_param: str = "%s") -> str:
 
 
 def facet_statement(
-    inner: str, filters: Filters, extra_ctes: Sequence[str] = (), tail: str = "", *, tiers: bool = False
+    inner: str,
+    filters: Filters,
+    extra_ctes: Sequence[str] = (),
+    tail: str = "",
+    *,
+    tiers: bool = False,
+    leading_ctes: Sequence[str] = (),
 ) -> str:
     """One statement over the match set `inner` (rows of facet code, tier and count, as `m`) giving
-    `(kind, key, count, label, score)` rows: `m` rows (code, count) for `facets.count_facets`, the values of
-    the region codes among them (`label`), the browse tier sizes (`tier`, if `tiers`), then `tail`."""
+    `(kind, key, count, label, score)` rows: the counts of `facets.fold_sql`, the size of the match set (`m`:
+    the count is the number of matches), the values of its region codes (`label`), the browse tier sizes
+    (`tier`, if `tiers`), then `tail`."""
     tier_rows = ""
     if tiers:
         where = filters.code_sql("code")
@@ -201,8 +208,10 @@ def facet_statement(
         )
     region = facets.REGION
     return (
-        f"WITH {', '.join([f'm AS MATERIALIZED ({inner})', *extra_ctes])}"
-        "\nSELECT 'm' AS kind, code AS k, n AS cnt, NULL AS label, CAST(NULL AS DOUBLE PRECISION) AS score FROM m"
+        f"WITH {', '.join([*leading_ctes, f'm AS MATERIALIZED ({inner})', *extra_ctes])}"
+        f"\nSELECT kind, k, cnt, NULL AS label, CAST(NULL AS DOUBLE PRECISION) AS score FROM ("
+        f"{facets.fold_sql('m', filters.predicates)}) folded"
+        "\nUNION ALL SELECT 'm', COUNT(*), SUM(n), NULL, NULL FROM m"
         f"\nUNION ALL SELECT 'label', code, NULL, value, NULL FROM {REGION_LABELS}"
         f" WHERE field = 'region' AND code IN (SELECT (code >> {region.shift}) & {region.mask} FROM m)"
         f"{tier_rows}{tail}"
@@ -218,21 +227,30 @@ def rank_gate(filters: Filters, limit: int) -> str:
 
 def read_counts(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Counted, list[Ranked]]:
     """Split the rows of a `facet_statement` into the counts and the ranked hits (`hit` rows)."""
+    counted, hits, _matched = read_statement(rows, filters)
+    return counted, hits
+
+
+def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Counted, list[Ranked], int]:
+    """`read_counts`, plus the size of the match set before the facet filters."""
     tiers = [0, 0, 0]
-    codes: list[tuple[int, int]] = []
+    folded: dict[str, dict[int, int]] = {}
     labels: dict[int, str] = {}
     hits: list[Ranked] = []
+    matched = 0
     for kind, key, count, label, score in rows:
-        if kind == "m":
-            codes.append((key, count))  # integers from both drivers
-        elif kind == "hit":
+        if kind == "hit":
             hits.append(Ranked(int(key), float(score)))
         elif kind == "label":
             labels[int(key)] = label
-        else:
+        elif kind == "tier":
             tiers[int(key)] = int(count or 0)
-    total, facet_values = facets.count_facets(codes, filters.predicates, labels.get)
-    return Counted(total, facet_values, (tiers[0], tiers[1], tiers[2])), hits
+        elif kind == "m":
+            matched = int(count or 0)
+        else:
+            folded.setdefault(kind, {})[int(key)] = int(count)
+    total, facet_values = facets.count_folded(folded, filters.predicates, labels.get)
+    return Counted(total, facet_values, (tiers[0], tiers[1], tiers[2])), hits, matched
 
 
 def count_matches(inner: str, params: list[Any], filters: Filters, *, tiers: bool = False) -> Counted:

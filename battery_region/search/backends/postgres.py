@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,14 +30,16 @@ from battery_region.search.backends.base import (
     facet_statement,
     rank_gate,
     read_counts,
+    read_statement,
 )
-from battery_region.search.query import Expr, render_tsquery
+from battery_region.search.query import All, Expr, Terms, Without, render_tsquery
 
 COLUMN_WEIGHTS = {"t": "A", "k": "B", "b": "C", "tp": "C", "bp": "D"}
 RANK_WEIGHTS = "{0.05, 0.2, 0.5, 1.0}"  # D, C, B, A
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_LEXEME = 255
 TRIGRAM_THRESHOLD = 0.25
+STATISTICS_SECONDS = 60.0
 
 
 def _quote(token: str) -> str:
@@ -58,10 +61,62 @@ def tsvector_literal(columns: dict[str, list[str]]) -> str:
     return " ".join(f"{_quote(token)}:{','.join(slots)}" for token, slots in positions.items())
 
 
+class LexemeStatistics:
+    """The planner's statistics for `search_document.tsv` (the most common lexemes and the share of documents
+    holding each, from the last ANALYZE), re-read at most every `STATISTICS_SECONDS`. They only choose how a
+    query is run (rank while reading the match set, or count it first); what it returns never depends on them.
+    """
+
+    def __init__(self) -> None:
+        self._read_at = -math.inf
+        self._shares: dict[str, float] = {}
+        self._rare: float | None = None  # share at most, for lexemes not in the list; None: no statistics
+        self._documents = 0.0
+
+    def estimate(self, expr: Expr) -> float | None:
+        """About how many documents match `expr` (rather more than fewer), or None without statistics."""
+        now = time.monotonic()
+        if now - self._read_at >= STATISTICS_SECONDS:
+            self._read_at = now
+            self._read()
+        if self._rare is None:
+            return None
+        return self._documents * min(1.0, self._share(expr))
+
+    def _share(self, expr: Expr) -> float:
+        if isinstance(expr, Terms):
+            return sum(self._shares.get(token, self._rare or 0.0) for token in expr.tokens)
+        if isinstance(expr, Without):
+            return self._share(expr.include)
+        shares = [self._share(child) for child in expr.children]
+        return min(shares) if isinstance(expr, All) else sum(shares)
+
+    def _read(self) -> None:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT c.reltuples, s.most_common_elems::text::text[], s.most_common_elem_freqs FROM pg_class c"
+                " LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = 'search_document'"
+                " AND s.attname = 'tsv' WHERE c.oid = 'search_document'::regclass"
+            )
+            row = cur.fetchone()
+        if row is None or row[1] is None or not row[2] or row[0] is None or row[0] <= 0:
+            self._rare = None
+            return
+        documents, lexemes, shares = row
+        self._documents = float(documents)
+        self._shares = dict(zip(lexemes, (float(share) for share in shares), strict=False))
+        # After the lexemes' shares come the smallest and the largest share: a lexeme left out of the list is
+        # rarer than the rarest one in it.
+        self._rare = float(min(shares[: len(lexemes)], default=0.0))
+
+
 class PostgresBackend(SearchBackend):
     vendor = "postgresql"
     broad_limit = 5000
     broad_pool = 600
+
+    def __init__(self) -> None:
+        self.statistics = LexemeStatistics()
 
     # -- writing -------------------------------------------------------------------------------------
     def write(self, documents: Sequence[IndexedDocument]) -> None:
@@ -160,6 +215,17 @@ class PostgresBackend(SearchBackend):
         limit: int,
         original_boost: float,
     ) -> Found:
+        estimate = self.statistics.estimate(full)
+        if estimate is not None and estimate <= self.broad_limit:
+            found = self._search_ranking_first(full, original, filters, offset, limit, original_boost)
+            if found is not None:
+                return found
+        return self._search_counting_first(full, original, filters, offset, limit, original_boost)
+
+    def _search_counting_first(
+        self, full: Expr, original: Expr | None, filters: Filters, offset: int, limit: int, original_boost: float
+    ) -> Found:
+        """Two reads of the match set in one statement: the counts, then, if they allow it, the ranking."""
         inner, params = self._match_codes(full, filters)
         select, select_params = self._ranking(
             full, original, filters, None, original_boost, rank_gate(filters, self.broad_limit), offset, limit
@@ -174,6 +240,36 @@ class PostgresBackend(SearchBackend):
             return Found(counted, None)
         hits.sort(key=lambda hit: (-hit.score, -hit.offering_id))
         return Found(counted, hits)
+
+    def _search_ranking_first(
+        self, full: Expr, original: Expr | None, filters: Filters, offset: int, limit: int, original_boost: float
+    ) -> Found | None:
+        """One read of the match set: each match's facet code and (if it passes the facet filters) score are
+        kept, then counted and ranked. Stops reading after `broad_limit` + 1 matches and returns None: the
+        statistics were wrong and the match set is broad (the caller counts first instead)."""
+        side = f" AND {filters.side_sql}" if filters.side_sql else ""
+        score, score_params = self._score(full, original, original_boost)
+        code_sql = filters.code_sql("facet_code")
+        scored = f"CASE WHEN {code_sql} THEN {score} END" if code_sql else score
+        f_cte = (
+            f"f AS MATERIALIZED (SELECT offering_id, facet_code, {scored} AS score FROM search_document"
+            f" WHERE tsv @@ %s::tsquery{side} LIMIT {int(self.broad_limit) + 1})"
+        )
+        sql = facet_statement(
+            "SELECT facet_code AS code, 0 AS tier, COUNT(*) AS n FROM f GROUP BY facet_code",
+            filters,
+            (),
+            "\nUNION ALL SELECT 'hit', h.offering_id, NULL, NULL, h.score FROM (SELECT offering_id, score FROM f"
+            " WHERE score IS NOT NULL ORDER BY score DESC, offering_id DESC LIMIT %s OFFSET %s) h",
+            leading_ctes=[f_cte],
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, [*score_params, render_tsquery(full), *filters.side_params, limit, offset])
+            counted, hits, matched = read_statement(cur.fetchall(), filters)
+        if matched > self.broad_limit:
+            return None
+        hits.sort(key=lambda hit: (-hit.score, -hit.offering_id))
+        return Found(counted, hits if counted.total else None)
 
     def newest_window(self, expr: Expr, filters: Filters, total: int) -> tuple[int, int] | None:
         """The newest rows by primary key, about pool × documents / total of them, hold about `broad_pool`
@@ -204,6 +300,16 @@ class PostgresBackend(SearchBackend):
             count = int(cur.fetchone()[0])
         return (low, count) if count else None
 
+    @staticmethod
+    def _score(full: Expr, original: Expr | None, original_boost: float) -> tuple[str, list[Any]]:
+        """ts_rank of the whole query plus `original_boost` × ts_rank of the words as typed."""
+        score = "ts_rank(%s::float4[], tsv, %s::tsquery)"
+        params: list[Any] = [RANK_WEIGHTS, render_tsquery(full)]
+        if original is not None and original != full and original_boost > 0:
+            score += " + %s * ts_rank(%s::float4[], tsv, %s::tsquery)"
+            params += [original_boost, RANK_WEIGHTS, render_tsquery(original)]
+        return score, params
+
     def _ranking(
         self,
         full: Expr,
@@ -217,11 +323,7 @@ class PostgresBackend(SearchBackend):
     ) -> tuple[str, list[Any]]:
         where, params = self._where(filters)
         query = render_tsquery(full)
-        score = "ts_rank(%s::float4[], tsv, %s::tsquery)"
-        score_params: list[Any] = [RANK_WEIGHTS, query]
-        if original is not None and original != full and original_boost > 0:
-            score += " + %s * ts_rank(%s::float4[], tsv, %s::tsquery)"
-            score_params += [original_boost, RANK_WEIGHTS, render_tsquery(original)]
+        score, score_params = self._score(full, original, original_boost)
         # The tsquery is a literal parameter wherever it is used, so the planner sees its selectivity. In
         # the newest window the match is the (non-indexable) function, so the id range is read instead.
         match = "tsv @@ %s::tsquery"
