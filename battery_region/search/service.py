@@ -34,7 +34,15 @@ from battery_region.core.translation import fallback_order
 from battery_region.search import analysis, facets, glossary
 from battery_region.search.analysis import UnknownLanguage
 from battery_region.search.backends import get_backend
-from battery_region.search.backends.base import Counted, Filters, Found, IdRange, Ranked, SearchBackend
+from battery_region.search.backends.base import (
+    Counted,
+    Filters,
+    Found,
+    IdRange,
+    PageTexts,
+    Ranked,
+    SearchBackend,
+)
 from battery_region.search.query import MAX_QUERY_CHARS, Expr, Plan, Without, analyse_query_word, build_plan
 from battery_region.search.snippets import Highlighter, best_snippet
 from battery_region.search.spelling import ranked_suggestions
@@ -157,7 +165,7 @@ def _replace_words(q: str, corrections: dict[str, str]) -> str:
     return analysis.WORD_RE.sub(swap, q)
 
 
-def _match(backend: SearchBackend, q: str, filters: Filters, offset: int, limit: int) -> _Outcome:
+def _match(backend: SearchBackend, q: str, filters: Filters, offset: int, limit: int, texts: PageTexts) -> _Outcome:
     today = timezone.localdate()
     plan = build_plan(q, glossary.get_index())
     if plan.is_empty:
@@ -167,7 +175,9 @@ def _match(backend: SearchBackend, q: str, filters: Filters, offset: int, limit:
         # Counts and, when the match set is neither empty nor broad, the requested page, in one statement.
         if expr is None:
             return Found(backend.count(None, filters, today), None)
-        return backend.search(expr, plan.original(), filters, offset=offset, limit=limit, original_boost=ORIGINAL_BOOST)
+        return backend.search(
+            expr, plan.original(), filters, offset=offset, limit=limit, original_boost=ORIGINAL_BOOST, texts=texts
+        )
 
     did_you_mean: str | None = None
     strict = plan.full()
@@ -233,8 +243,8 @@ _SNIPPET_FIELDS = ("description", "programme__description", "programme__learning
 _TITLE_FIELDS = ("title", "programme__title")
 
 
-def _snippet_rows(ids: list[int], order: list[str]) -> list[dict[str, Any]]:
-    """The texts snippets are cut from, in one plain query (no model instances: this is the hot path)."""
+def _text_columns(order: Sequence[str]) -> list[tuple[str, str]]:
+    """(key, SQL column over `o` offering and `p` programme) of the texts snippets are cut from."""
     offering, programme = Offering._meta, Programme._meta
     columns: list[tuple[str, str]] = []
     for code in order:
@@ -246,6 +256,26 @@ def _snippet_rows(ids: list[int], order: list[str]) -> list[dict[str, Any]]:
                 field = offering.get_field(name + "_" + code)
                 alias = "o"
             columns.append((f"{name}_{code}", f"{alias}.{getattr(field, 'column', field.name)}"))
+    return columns
+
+
+def _join_texts() -> str:
+    offering, programme = Offering._meta, Programme._meta
+    return (
+        f"JOIN {offering.db_table} o ON o.{offering.pk.column} = {{id}}"
+        f" JOIN {programme.db_table} p ON p.{programme.pk.column} = o.programme_id"
+    )
+
+
+def _page_texts(order: Sequence[str]) -> PageTexts:
+    """The snippet texts, read by `backend.search` with the page it ranks (no second query)."""
+    return PageTexts(_join_texts(), tuple(column for _key, column in _text_columns(order)))
+
+
+def _snippet_rows(ids: list[int], order: Sequence[str]) -> list[dict[str, Any]]:
+    """The texts snippets are cut from, in one plain query (no model instances: this is the hot path)."""
+    offering, programme = Offering._meta, Programme._meta
+    columns = _text_columns(order)
     placeholders = ", ".join(["%s"] * len(ids))
     sql = (
         f"SELECT o.{offering.pk.column}, {', '.join(column for _key, column in columns)}"
@@ -261,13 +291,18 @@ def _snippet_rows(ids: list[int], order: list[str]) -> list[dict[str, Any]]:
 
 
 def _snippets(plan: Plan | None, ranked: Sequence[Ranked], language: str) -> dict[int, str]:
-    ids = [hit.offering_id for hit in ranked]
-    if not ids:
+    if not ranked:
         return {}
     order = fallback_order(language)
+    rows: list[dict[str, Any]]
+    if all(hit.texts is not None for hit in ranked):
+        keys = [key for key, _column in _text_columns(order)]
+        rows = [{"pk": hit.offering_id, **dict(zip(keys, hit.texts or (), strict=True))} for hit in ranked]
+    else:
+        rows = _snippet_rows([hit.offering_id for hit in ranked], order)
     highlighter = Highlighter(plan.highlight_tokens() if plan is not None else ())
     result: dict[int, str] = {}
-    for row in _snippet_rows(ids, order):
+    for row in rows:
         candidates = [
             (code, row[f"{name}_{code}"]) for code in order for name in _SNIPPET_FIELDS if row[f"{name}_{code}"]
         ]
@@ -317,7 +352,7 @@ def search_catalogue(
     backend = get_backend()
     spec = _filter_spec(filters)
     offset = (page - 1) * page_size
-    outcome = _match(backend, q, spec, offset, page_size)
+    outcome = _match(backend, q, spec, offset, page_size, _page_texts(fallback_order(code)))
     counted = outcome.counted
     ranked: list[Ranked] = []
     if offset < counted.total:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,26 @@ class IdRange:
 class Ranked:
     offering_id: int
     score: float
+    texts: tuple[str | None, ...] | None = None  # the `PageTexts` columns, when `search` read them
+
+
+@dataclass(frozen=True)
+class PageTexts:
+    """Columns `search` reads for each hit of the page it ranks, in the same statement (the texts snippets
+    are cut from): `join` adds the tables, with `{id}` standing for the hit's offering id."""
+
+    join: str
+    columns: tuple[str, ...]
+
+    def tail(self, id_score: tuple[str, str], hits: str, json_array: str) -> str:
+        """`UNION ALL` rows `('hit', id, NULL, texts as a JSON array, score)` over the subquery `hits`;
+        `json_array` is the engine's JSON array text of `{}`."""
+        offering_id, score = id_score
+        array = json_array.format(", ".join(self.columns))
+        return (
+            f"\nUNION ALL SELECT 'hit', {offering_id}, NULL, {array}, {score}"
+            f" FROM ({hits}) h {self.join.format(id=offering_id)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -124,10 +145,11 @@ class SearchBackend(ABC):
         offset: int,
         limit: int,
         original_boost: float,
+        texts: PageTexts | None = None,
     ) -> Found:
         """`count(full)` and, unless the match set is empty or broad (more than `broad_limit` matches),
         `rank(full, original, ...)` for the page at `offset`, in one statement: the match set is counted
-        first and only ranked when that count allows it."""
+        first and only ranked when that count allows it. The page's hits carry the `texts` columns."""
 
     @abstractmethod
     def rank(
@@ -240,7 +262,7 @@ def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Cou
     matched = 0
     for kind, key, count, label, score in rows:
         if kind == "hit":
-            hits.append(Ranked(int(key), float(score)))
+            hits.append(Ranked(int(key), float(score), tuple(json.loads(label)) if label is not None else None))
         elif kind == "label":
             labels[int(key)] = label
         elif kind == "tier":

@@ -23,6 +23,7 @@ from battery_region.search.backends.base import (
     Found,
     IdRange,
     IndexedDocument,
+    PageTexts,
     Ranked,
     SearchBackend,
     browse_tier_sql,
@@ -214,25 +215,37 @@ class PostgresBackend(SearchBackend):
         offset: int,
         limit: int,
         original_boost: float,
+        texts: PageTexts | None = None,
     ) -> Found:
         estimate = self.statistics.estimate(full)
         if estimate is not None and estimate <= self.broad_limit:
-            found = self._search_ranking_first(full, original, filters, offset, limit, original_boost)
+            found = self._search_ranking_first(full, original, filters, offset, limit, original_boost, texts)
             if found is not None:
                 return found
-        return self._search_counting_first(full, original, filters, offset, limit, original_boost)
+        return self._search_counting_first(full, original, filters, offset, limit, original_boost, texts)
+
+    @staticmethod
+    def _hit_rows(select: str, texts: PageTexts | None) -> str:
+        if texts is None:
+            return f"\nUNION ALL SELECT 'hit', h.id, NULL, NULL, h.score FROM ({select}) h"
+        return texts.tail(("h.id", "h.score"), select, "json_build_array({})::text")
 
     def _search_counting_first(
-        self, full: Expr, original: Expr | None, filters: Filters, offset: int, limit: int, original_boost: float
+        self,
+        full: Expr,
+        original: Expr | None,
+        filters: Filters,
+        offset: int,
+        limit: int,
+        original_boost: float,
+        texts: PageTexts | None = None,
     ) -> Found:
         """Two reads of the match set in one statement: the counts, then, if they allow it, the ranking."""
         inner, params = self._match_codes(full, filters)
         select, select_params = self._ranking(
             full, original, filters, None, original_boost, rank_gate(filters, self.broad_limit), offset, limit
         )
-        sql = facet_statement(
-            inner, filters, (), f"\nUNION ALL SELECT 'hit', h.id, NULL, NULL, h.score FROM ({select}) h"
-        )
+        sql = facet_statement(inner, filters, (), self._hit_rows(select, texts))
         with connection.cursor() as cur:
             cur.execute(sql, [*params, *select_params])
             counted, hits = read_counts(cur.fetchall(), filters)
@@ -242,7 +255,14 @@ class PostgresBackend(SearchBackend):
         return Found(counted, hits)
 
     def _search_ranking_first(
-        self, full: Expr, original: Expr | None, filters: Filters, offset: int, limit: int, original_boost: float
+        self,
+        full: Expr,
+        original: Expr | None,
+        filters: Filters,
+        offset: int,
+        limit: int,
+        original_boost: float,
+        texts: PageTexts | None = None,
     ) -> Found | None:
         """One read of the match set: each match's facet code and (if it passes the facet filters) score are
         kept, then counted and ranked. Stops reading after `broad_limit` + 1 matches and returns None: the
@@ -259,8 +279,11 @@ class PostgresBackend(SearchBackend):
             "SELECT facet_code AS code, 0 AS tier, COUNT(*) AS n FROM f GROUP BY facet_code",
             filters,
             (),
-            "\nUNION ALL SELECT 'hit', h.offering_id, NULL, NULL, h.score FROM (SELECT offering_id, score FROM f"
-            " WHERE score IS NOT NULL ORDER BY score DESC, offering_id DESC LIMIT %s OFFSET %s) h",
+            self._hit_rows(
+                "SELECT offering_id AS id, score FROM f WHERE score IS NOT NULL"
+                " ORDER BY score DESC, offering_id DESC LIMIT %s OFFSET %s",
+                texts,
+            ),
             leading_ctes=[f_cte],
         )
         with connection.cursor() as cur:

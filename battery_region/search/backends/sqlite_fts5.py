@@ -26,6 +26,7 @@ from battery_region.search.backends.base import (
     Found,
     IdRange,
     IndexedDocument,
+    PageTexts,
     Ranked,
     SearchBackend,
     browse_tier_sql,
@@ -180,17 +181,18 @@ class SqliteFts5Backend(SearchBackend):
         offset: int,
         limit: int,
         original_boost: float,
+        texts: PageTexts | None = None,
     ) -> Found:
         inner, params = self._match_codes(full, filters)
         ranking = self._ranking(
             full, original, filters, None, original_boost, rank_gate(filters, self.broad_limit), offset, limit
         )
-        sql = facet_statement(
-            inner,
-            filters,
-            ranking.ctes,
-            f"\nUNION ALL SELECT 'hit', h.rid >> {facets.CODE_BITS}, NULL, NULL, -h.score FROM ({ranking.select}) h",
-        )
+        hit = (f"(h.rid >> {facets.CODE_BITS})", "-h.score")
+        if texts is None:
+            tail = f"\nUNION ALL SELECT 'hit', {hit[0]}, NULL, NULL, {hit[1]} FROM ({ranking.select}) h"
+        else:
+            tail = texts.tail(hit, ranking.select, "json_array({})")
+        sql = facet_statement(inner, filters, ranking.ctes, tail)
         with connection.cursor() as cur:
             cur.execute(sql, [*params, *ranking.cte_params, *ranking.select_params])
             counted, hits = read_counts(cur.fetchall(), filters)
