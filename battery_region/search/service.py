@@ -73,6 +73,9 @@ class SearchPage:
     facets: dict[str, list[tuple[str, int]]]
     did_you_mean: str | None = None
     expanded_terms: list[str] = field(default_factory=list)
+    # The engine expression that ranked the first results (after any spelling correction or compound split);
+    # not part of the API: `make bench` runs it bare to measure what the search adds over the engine.
+    engine_query: Expr | None = None
 
 
 # --- Filters --------------------------------------------------------------------------------------------
@@ -395,4 +398,5 @@ def search_catalogue(
         facets={name: counted.facets.get(name, []) for name in FACET_FIELDS},
         did_you_mean=outcome.did_you_mean,
         expanded_terms=list(outcome.plan.expanded_terms) if outcome.plan is not None else [],
+        engine_query=outcome.tiers[0].expr if outcome.tiers else None,
     )
