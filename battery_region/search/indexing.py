@@ -12,6 +12,7 @@ learning outcomes, qualification title, keywords and provider name in fi/sv/en, 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -28,6 +29,7 @@ LANGS = analysis.LANGUAGES
 
 _OFFERING_FIELDS = [
     "id",
+    "programme_id",
     "status",
     "provider_id",
     "country",
@@ -151,36 +153,96 @@ def _vocabulary(texts: Iterable[str]) -> set[str]:
     return found
 
 
-def build_document(row: dict[str, Any], regions: dict[str, int] | None = None) -> IndexedDocument:
-    """Analyse one offering row (as selected by `_OFFERING_FIELDS`) into an index document."""
-    columns: dict[str, list[str]] = {"t": [], "k": [], "b": [], "tp": [], "bp": []}
-    all_texts: list[str] = []
-    for code in LANGS:
-        titles = [row[f"title_{code}"], row[f"programme__title_{code}"]]
-        keys = [row[f"programme__qualification_title_{code}"]]
-        body = [
-            row[f"description_{code}"],
-            row[f"programme__description_{code}"],
-            row[f"programme__learning_outcomes_{code}"],
-        ]
-        for target, texts in (("t", titles), ("k", keys), ("b", body)):
-            lemmas, parts = _tokens(texts, code)
-            columns[target].extend(lemmas)
-            columns["bp" if target == "b" else "tp"].extend(parts)
-        all_texts.extend(titles + keys + body)
-    # Keywords carry no language and provider names are often the same in every language: analyse them in
-    # each language, but count each distinct token once.
-    shared = [row["programme__keywords"] or "", *(row[f"provider__name_{code}"] or "" for code in LANGS)]
-    for text in dict.fromkeys(shared):
+@dataclass(frozen=True)
+class _SharedTerms:
+    """The analysed text an offering shares with the other offerings of its programme and provider."""
+
+    title: dict[str, tuple[list[str], list[str]]]  # language → (lemmas, parts) of the programme title
+    keys: dict[str, tuple[list[str], list[str]]]  # … of the qualification title
+    body: dict[str, tuple[list[str], list[str]]]  # … of the programme description and learning outcomes
+    shared_lemmas: list[str]  # keywords and provider names, in every language, each token once
+    shared_parts: list[str]
+    vocabulary: frozenset[str]
+
+
+@lru_cache(maxsize=4096)
+def _language_free_terms(texts: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Keywords carry no language and provider names are often the same in every language: analyse them in
+    each language, but count each distinct token once. Cached: providers and keyword lists recur."""
+    shared_lemmas: list[str] = []
+    shared_parts: list[str] = []
+    for text in texts:
         lemma_set: dict[str, None] = {}
         part_set: dict[str, None] = {}
         for code in LANGS:
             lemmas, parts = _tokens([text], code)
             lemma_set.update(dict.fromkeys(lemmas))
             part_set.update(dict.fromkeys(parts))
-        columns["k"].extend(lemma_set)
-        columns["tp"].extend(part for part in part_set if part not in lemma_set)
-        all_texts.append(text)
+        shared_lemmas.extend(lemma_set)
+        shared_parts.extend(part for part in part_set if part not in lemma_set)
+    return shared_lemmas, shared_parts
+
+
+analysis._CACHED.append(_language_free_terms)
+
+
+def _shared_terms(row: dict[str, Any]) -> _SharedTerms:
+    title, keys, body = {}, {}, {}
+    texts: list[str] = []
+    for code in LANGS:
+        programme_body = [row[f"programme__description_{code}"], row[f"programme__learning_outcomes_{code}"]]
+        title[code] = _tokens([row[f"programme__title_{code}"]], code)
+        keys[code] = _tokens([row[f"programme__qualification_title_{code}"]], code)
+        body[code] = _tokens(programme_body, code)
+        texts += [row[f"programme__title_{code}"], row[f"programme__qualification_title_{code}"], *programme_body]
+    shared = tuple(
+        dict.fromkeys([row["programme__keywords"] or "", *(row[f"provider__name_{c}"] or "" for c in LANGS)])
+    )
+    shared_lemmas, shared_parts = _language_free_terms(tuple(shared))
+    texts.extend(shared)
+    return _SharedTerms(title, keys, body, shared_lemmas, shared_parts, frozenset(_vocabulary(texts)))
+
+
+def build_document(
+    row: dict[str, Any],
+    regions: dict[str, int] | None = None,
+    shared_cache: dict[tuple[int, int], _SharedTerms] | None = None,
+) -> IndexedDocument:
+    """Analyse one offering row (as selected by `_OFFERING_FIELDS`) into an index document.
+
+    `shared_cache` keeps the analysis of programme and provider texts between the offerings of one batch:
+    a programme usually has several offerings, and its texts are the bulk of each document.
+    """
+    key = (row["programme_id"], row["provider_id"])
+    shared = shared_cache.get(key) if shared_cache is not None else None
+    if shared is None:
+        shared = _shared_terms(row)
+        if shared_cache is not None:
+            shared_cache[key] = shared
+    t: list[str] = []
+    k: list[str] = []
+    b: list[str] = []
+    tp: list[str] = []
+    bp: list[str] = []
+    own_texts: list[str] = []
+    for code in LANGS:  # per language: title, then qualification, then body — the order positions follow
+        title, description = row[f"title_{code}"], row[f"description_{code}"]
+        lemmas, parts = _tokens([title], code)
+        t += lemmas
+        t += shared.title[code][0]
+        tp += parts
+        tp += shared.title[code][1]
+        k += shared.keys[code][0]
+        tp += shared.keys[code][1]
+        lemmas, parts = _tokens([description], code)
+        b += lemmas
+        b += shared.body[code][0]
+        bp += parts
+        bp += shared.body[code][1]
+        own_texts += [title, description]
+    k += shared.shared_lemmas
+    tp += shared.shared_parts
+    columns = {"t": t, "k": k, "b": b, "tp": tp, "bp": bp}
     facet_code = facets.pack(
         country=row["country"] or "",
         region_code=region_code(row["region"] or "", regions),
@@ -200,7 +262,7 @@ def build_document(row: dict[str, Any], regions: dict[str, int] | None = None) -
         start_season=row["start_season"] or "",
         modified_at=row["updated_at"],
         columns=columns,
-        vocabulary=_vocabulary(all_texts),
+        vocabulary=_vocabulary(own_texts) | shared.vocabulary,
     )
 
 
@@ -219,7 +281,8 @@ def index_offerings(offering_ids: Iterable[int]) -> None:
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = ids[start : start + BATCH_SIZE]
             rows = list(_rows(chunk))
-            documents = [build_document(row, regions) for row in rows if is_published(row)]
+            shared: dict[tuple[int, int], _SharedTerms] = {}
+            documents = [build_document(row, regions, shared) for row in rows if is_published(row)]
             indexed = {doc.offering_id for doc in documents}
             stale = [pk for pk in chunk if pk not in indexed]
             if stale:
@@ -250,7 +313,8 @@ def rebuild_index(
         backend.clear()
         for start in range(0, total, batch_size):
             chunk = published_ids[start : start + batch_size]
-            documents = [build_document(row, regions) for row in _rows(chunk) if is_published(row)]
+            shared: dict[tuple[int, int], _SharedTerms] = {}
+            documents = [build_document(row, regions, shared) for row in _rows(chunk) if is_published(row)]
             backend.write(documents)
             new_words = {word for doc in documents for word in doc.vocabulary} - seen_words
             backend.add_vocabulary(new_words)
