@@ -53,7 +53,8 @@ class SourcedModel(models.Model):
     `source` is empty for records created by hand on the platform.
     """
 
-    source = models.CharField(_("source"), max_length=40, blank=True, db_index=True)
+    # No index of its own: each concrete model indexes (source, source_id), which also serves `source =`.
+    source = models.CharField(_("source"), max_length=40, blank=True)
     source_id = models.CharField(_("source id"), max_length=200, blank=True)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     source_modified = models.DateTimeField(_("modified at source"), null=True, blank=True)

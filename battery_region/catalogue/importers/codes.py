@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -108,8 +109,11 @@ def normalise_language(value: str | None) -> str | None:
     `http://publications.europa.eu/resource/authority/language/SWE`. Sources mix these (Susa uses `swe`,
     Kouta `fi`, ELM URIs), and the catalogue stores only 639-1 codes.
     """
-    if not value or not isinstance(value, str):
-        return None
+    return _normalise_language(value) if value and isinstance(value, str) else None
+
+
+@lru_cache(maxsize=1024)  # a handful of spellings recur in every document
+def _normalise_language(value: str) -> str | None:
     code = value.strip().rstrip("/").rsplit("/", 1)[-1]
     code = re.split(r"[-_]", code, maxsplit=1)[0].lower()
     return _LANGUAGE_ALIASES.get(code)
@@ -160,8 +164,11 @@ _KOODI_URI_RE = re.compile(r"^([a-z][a-z0-9]*)_([^#\s]+)(?:#(\d{1,6}))?$", re.IG
 
 def parse_koodi_uri(uri: object) -> KoodiUri | None:
     """Split an Opintopolku koodiUri into koodisto, value and version; None if it is not one."""
-    if not isinstance(uri, str):
-        return None
+    return _parse_koodi_uri(uri) if isinstance(uri, str) else None
+
+
+@lru_cache(maxsize=8192)  # codes (languages, municipalities, levels) recur in every document
+def _parse_koodi_uri(uri: str) -> KoodiUri | None:
     match = _KOODI_URI_RE.match(uri.strip())
     if not match:
         return None
