@@ -288,7 +288,7 @@ def index_offerings(offering_ids: Iterable[int]) -> None:
             if stale:
                 backend.delete(stale)
             backend.write(documents)
-            backend.add_vocabulary(word for doc in documents for word in doc.vocabulary)
+            backend.add_vocabulary(set().union(*(doc.vocabulary for doc in documents)))
 
 
 def remove_offerings(offering_ids: Iterable[int]) -> None:
@@ -316,7 +316,7 @@ def rebuild_index(
             shared: dict[tuple[int, int], _SharedTerms] = {}
             documents = [build_document(row, regions, shared) for row in _rows(chunk) if is_published(row)]
             backend.write(documents)
-            new_words = {word for doc in documents for word in doc.vocabulary} - seen_words
+            new_words = set().union(*(doc.vocabulary for doc in documents)) - seen_words
             backend.add_vocabulary(new_words)
             seen_words |= new_words
             done += len(chunk)
