@@ -32,6 +32,10 @@ class EncodedJSON:
     def text(self) -> str:
         return self.data.decode()
 
+    def __reduce__(self) -> tuple[type[EncodedJSON], tuple[bytes]]:
+        # Simpler than the default dataclass pickling, which goes through copyreg (records are spooled).
+        return (EncodedJSON, (self.data,))
+
 
 class RawPayloadField(models.JSONField):
     """A JSONField that also accepts `EncodedJSON` and then skips the second encoding."""

@@ -547,12 +547,13 @@ class _Writer:
         through = Programme.isced_fields.through
         if updated:
             through.objects.filter(programme_id__in=updated).delete()
+        new_link = row_factory(through)
         rows = [
-            through(programme_id=programme.pk, iscedfield_id=self.isced_id(code))
+            new_link(programme_id=programme.pk, iscedfield_id=self.isced_id(code))
             for programme, record in changed
             for code in dict.fromkeys(record.isced_fields)
         ]
-        through.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        fast_insert(through, rows)
 
     def _audit_row(self, instance: Any, before: dict[str, Any] | None) -> AuditEntry | None:
         changes = diff(before, snapshot(instance))
