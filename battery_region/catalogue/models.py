@@ -259,7 +259,7 @@ class Offering(SourcedModel, TimeStampedModel):
     teaching_languages = models.CharField(
         _("teaching languages"), max_length=60, blank=True, help_text=_("Comma-separated language codes.")
     )
-    country = models.CharField(_("country"), max_length=2, choices=Country.choices, db_index=True)
+    country = models.CharField(_("country"), max_length=2, choices=Country.choices)  # indexed with region
     region = models.CharField(_("region (NUTS-3)"), max_length=5, blank=True, db_index=True)
     municipality_code = models.CharField(_("municipality code"), max_length=20, blank=True)
     place_name = models.CharField(_("place"), max_length=200, blank=True)

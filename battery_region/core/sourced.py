@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
@@ -14,20 +13,28 @@ from django.utils.translation import gettext_lazy as _
 
 @dataclass(frozen=True)
 class EncodedJSON:
-    """A payload already serialised to JSON text, written to the database as it is.
+    """A payload already serialised to JSON (UTF-8 bytes), written to the database as it is.
 
-    An import serialises each record's original payload once (for its content hash) and stores that same
-    text, instead of encoding the payload again on save.
+    An import serialises each record's original payload once, hashes those bytes, spools them to disk and
+    stores them, instead of encoding the payload again on save.
     """
 
-    text: str
+    data: bytes
 
     @classmethod
-    def of(cls, data: Any) -> EncodedJSON:
+    def of(cls, value: Any) -> EncodedJSON:
         try:  # orjson is several times faster than the standard encoder on the import's hot path
-            return cls(orjson.dumps(data, default=str).decode())
+            return cls(orjson.dumps(value, default=str))
         except (orjson.JSONEncodeError, TypeError):  # e.g. integers beyond 64 bits, which JSON allows
-            return cls(json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str))
+            return cls(json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+
+    @property
+    def text(self) -> str:
+        return self.data.decode()
+
+    def __reduce__(self) -> tuple[type[EncodedJSON], tuple[bytes]]:
+        # Simpler than the default dataclass pickling, which goes through copyreg (records are spooled).
+        return (EncodedJSON, (self.data,))
 
 
 class RawPayloadField(models.JSONField):
@@ -35,12 +42,12 @@ class RawPayloadField(models.JSONField):
 
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
         if isinstance(value, EncodedJSON):
+            text = value.text
             if connection.vendor == "postgresql":
                 from psycopg.types.json import Jsonb
 
-                text = value.text
                 return Jsonb(None, dumps=lambda _obj: text)
-            return value.text
+            return text
         return super().get_db_prep_value(value, connection, prepared)
 
 
@@ -50,7 +57,8 @@ class SourcedModel(models.Model):
     `source` is empty for records created by hand on the platform.
     """
 
-    source = models.CharField(_("source"), max_length=40, blank=True, db_index=True)
+    # No index of its own: each concrete model indexes (source, source_id), which also serves `source =`.
+    source = models.CharField(_("source"), max_length=40, blank=True)
     source_id = models.CharField(_("source id"), max_length=200, blank=True)
     source_url = models.URLField(_("source URL"), max_length=500, blank=True)
     source_modified = models.DateTimeField(_("modified at source"), null=True, blank=True)
@@ -70,22 +78,24 @@ class SourcedModel(models.Model):
         return self.source == "demo"
 
 
-def content_hash(data: Any) -> str:
-    """A stable SHA-256 of JSON-able data, dataclasses included (keys sorted), to detect unchanged re-imports.
-
-    Dataclasses (records, an `EncodedJSON` payload) are encoded field by field in declaration order; values
-    that JSON lacks (decimals) by their string form.
-    """
+def canonical_json(data: Any) -> bytes:
+    """Stable JSON bytes for content hashes (sorted keys); dataclasses are encoded field by field in
+    declaration order, values that JSON lacks (decimals) by their string form, an `EncodedJSON` as its text."""
     try:
-        encoded = orjson.dumps(data, default=str, option=orjson.OPT_SORT_KEYS)
+        return orjson.dumps(data, default=_orjson_default, option=orjson.OPT_SORT_KEYS)
     except (orjson.JSONEncodeError, TypeError):  # integers beyond 64 bits, non-string keys: the slow path
-        encoded = json.dumps(
+        return json.dumps(
             data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_plain_default
         ).encode()
-    return hashlib.sha256(encoded).hexdigest()
+
+
+def _orjson_default(value: Any) -> Any:
+    if isinstance(value, bytes):  # an EncodedJSON's data
+        return value.decode()
+    return str(value)
 
 
 def _plain_default(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: getattr(value, f.name) for f in fields(value)}
-    return str(value)
+    return _orjson_default(value)

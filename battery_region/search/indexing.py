@@ -12,6 +12,7 @@ learning outcomes, qualification title, keywords and provider name in fi/sv/en, 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -28,6 +29,7 @@ LANGS = analysis.LANGUAGES
 
 _OFFERING_FIELDS = [
     "id",
+    "programme_id",
     "status",
     "provider_id",
     "country",
@@ -121,17 +123,6 @@ def _text_terms(text: str, language: str) -> tuple[tuple[str, ...], tuple[str, .
 analysis._CACHED.append(_text_terms)  # cleared with the analysis caches when the engines change
 
 
-def _tokens(texts: Iterable[str], language: str) -> tuple[list[str], list[str]]:
-    lemmas: list[str] = []
-    parts: list[str] = []
-    for text in texts:
-        if text:
-            text_lemmas, text_parts = _text_terms(text, language)
-            lemmas.extend(text_lemmas)
-            parts.extend(text_parts)
-    return lemmas, parts
-
-
 @lru_cache(maxsize=4096)
 def _text_vocabulary(text: str) -> frozenset[str]:
     """Spelling-suggestion words of one text; cached because offerings of a programme share its texts."""
@@ -151,36 +142,130 @@ def _vocabulary(texts: Iterable[str]) -> set[str]:
     return found
 
 
-def build_document(row: dict[str, Any], regions: dict[str, int] | None = None) -> IndexedDocument:
-    """Analyse one offering row (as selected by `_OFFERING_FIELDS`) into an index document."""
-    columns: dict[str, list[str]] = {"t": [], "k": [], "b": [], "tp": [], "bp": []}
-    all_texts: list[str] = []
-    for code in LANGS:
-        titles = [row[f"title_{code}"], row[f"programme__title_{code}"]]
-        keys = [row[f"programme__qualification_title_{code}"]]
-        body = [
-            row[f"description_{code}"],
-            row[f"programme__description_{code}"],
-            row[f"programme__learning_outcomes_{code}"],
-        ]
-        for target, texts in (("t", titles), ("k", keys), ("b", body)):
-            lemmas, parts = _tokens(texts, code)
-            columns[target].extend(lemmas)
-            columns["bp" if target == "b" else "tp"].extend(parts)
-        all_texts.extend(titles + keys + body)
-    # Keywords carry no language and provider names are often the same in every language: analyse them in
-    # each language, but count each distinct token once.
-    shared = [row["programme__keywords"] or "", *(row[f"provider__name_{code}"] or "" for code in LANGS)]
-    for text in dict.fromkeys(shared):
+Terms = tuple[tuple[str, ...], tuple[str, ...]]  # (lemmas, compound parts) of one text
+_NO_TERMS: Terms = ((), ())
+
+
+def _terms(text: str | None, language: str) -> Terms:
+    return _text_terms(text, language) if text else _NO_TERMS
+
+
+@dataclass(frozen=True)
+class _SharedTerms:
+    """The analysed text an offering shares with the other offerings of its programme and provider.
+
+    Tuples straight from the per-text cache, so programmes with the same texts share them in memory.
+    """
+
+    title: dict[str, Terms]  # language → terms of the programme title
+    keys: dict[str, Terms]  # … of the qualification title
+    body: dict[str, tuple[Terms, Terms]]  # … of the programme description and of its learning outcomes
+    shared_lemmas: list[str]  # keywords and provider names, in every language, each token once
+    shared_parts: list[str]
+
+
+def _shared_texts(row: dict[str, Any]) -> list[str]:
+    """Keywords and provider names, each distinct text once (they carry no language)."""
+    return list(dict.fromkeys([row["programme__keywords"] or "", *(row[f"provider__name_{c}"] or "" for c in LANGS)]))
+
+
+@lru_cache(maxsize=4096)
+def _language_free_terms(texts: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Keywords carry no language and provider names are often the same in every language: analyse them in
+    each language, but count each distinct token once. Cached: providers and keyword lists recur."""
+    shared_lemmas: list[str] = []
+    shared_parts: list[str] = []
+    for text in texts:
         lemma_set: dict[str, None] = {}
         part_set: dict[str, None] = {}
         for code in LANGS:
-            lemmas, parts = _tokens([text], code)
+            lemmas, parts = _terms(text, code)
             lemma_set.update(dict.fromkeys(lemmas))
             part_set.update(dict.fromkeys(parts))
-        columns["k"].extend(lemma_set)
-        columns["tp"].extend(part for part in part_set if part not in lemma_set)
-        all_texts.append(text)
+        shared_lemmas.extend(lemma_set)
+        shared_parts.extend(part for part in part_set if part not in lemma_set)
+    return shared_lemmas, shared_parts
+
+
+analysis._CACHED.append(_language_free_terms)
+
+
+def _shared_terms(row: dict[str, Any]) -> _SharedTerms:
+    title: dict[str, Terms] = {}
+    keys: dict[str, Terms] = {}
+    body: dict[str, tuple[Terms, Terms]] = {}
+    for code in LANGS:
+        title[code] = _terms(row[f"programme__title_{code}"], code)
+        keys[code] = _terms(row[f"programme__qualification_title_{code}"], code)
+        body[code] = (
+            _terms(row[f"programme__description_{code}"], code),
+            _terms(row[f"programme__learning_outcomes_{code}"], code),
+        )
+    shared_lemmas, shared_parts = _language_free_terms(tuple(_shared_texts(row)))
+    return _SharedTerms(title, keys, body, shared_lemmas, shared_parts)
+
+
+def _row_texts(row: dict[str, Any]) -> Iterator[str]:
+    """Every text of a row that goes into the index (for the spelling vocabulary)."""
+    for code in LANGS:
+        yield row[f"title_{code}"]
+        yield row[f"description_{code}"]
+        yield row[f"programme__title_{code}"]
+        yield row[f"programme__qualification_title_{code}"]
+        yield row[f"programme__description_{code}"]
+        yield row[f"programme__learning_outcomes_{code}"]
+    yield from _shared_texts(row)
+
+
+def rows_vocabulary(rows: Iterable[dict[str, Any]]) -> set[str]:
+    """The spelling vocabulary of a batch of rows: each distinct text's words once (programme texts recur)."""
+    return _vocabulary({text for row in rows for text in _row_texts(row) if text})
+
+
+def build_document(
+    row: dict[str, Any],
+    regions: dict[str, int] | None = None,
+    shared_cache: dict[tuple[int, int], _SharedTerms] | None = None,
+    *,
+    with_vocabulary: bool = True,
+) -> IndexedDocument:
+    """Analyse one offering row (as selected by `_OFFERING_FIELDS`) into an index document.
+
+    `shared_cache` keeps the analysis of programme and provider texts between the offerings of one batch:
+    a programme usually has several offerings, and its texts are the bulk of each document. Batches skip
+    the per-document vocabulary (`with_vocabulary=False`) and take `rows_vocabulary` of the batch instead.
+    """
+    key = (row["programme_id"], row["provider_id"])
+    shared = shared_cache.get(key) if shared_cache is not None else None
+    if shared is None:
+        shared = _shared_terms(row)
+        if shared_cache is not None:
+            shared_cache[key] = shared
+    t: list[str] = []
+    k: list[str] = []
+    b: list[str] = []
+    tp: list[str] = []
+    bp: list[str] = []
+    for code in LANGS:  # per language: title, then qualification, then body — the order positions follow
+        own_title = _terms(row[f"title_{code}"], code)
+        programme_title = shared.title[code]
+        t += own_title[0]
+        t += programme_title[0]
+        tp += own_title[1]
+        tp += programme_title[1]
+        k += shared.keys[code][0]
+        tp += shared.keys[code][1]
+        own_body = _terms(row[f"description_{code}"], code)
+        description, outcomes = shared.body[code]
+        b += own_body[0]
+        b += description[0]
+        b += outcomes[0]
+        bp += own_body[1]
+        bp += description[1]
+        bp += outcomes[1]
+    k += shared.shared_lemmas
+    tp += shared.shared_parts
+    columns = {"t": t, "k": k, "b": b, "tp": tp, "bp": bp}
     facet_code = facets.pack(
         country=row["country"] or "",
         region_code=region_code(row["region"] or "", regions),
@@ -200,7 +285,7 @@ def build_document(row: dict[str, Any], regions: dict[str, int] | None = None) -
         start_season=row["start_season"] or "",
         modified_at=row["updated_at"],
         columns=columns,
-        vocabulary=_vocabulary(all_texts),
+        vocabulary=rows_vocabulary([row]) if with_vocabulary else set(),
     )
 
 
@@ -218,14 +303,15 @@ def index_offerings(offering_ids: Iterable[int]) -> None:
     with transaction.atomic():
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = ids[start : start + BATCH_SIZE]
-            rows = list(_rows(chunk))
-            documents = [build_document(row, regions) for row in rows if is_published(row)]
+            rows = [row for row in _rows(chunk) if is_published(row)]
+            shared: dict[tuple[int, int], _SharedTerms] = {}
+            documents = [build_document(row, regions, shared, with_vocabulary=False) for row in rows]
             indexed = {doc.offering_id for doc in documents}
             stale = [pk for pk in chunk if pk not in indexed]
             if stale:
                 backend.delete(stale)
             backend.write(documents)
-            backend.add_vocabulary(word for doc in documents for word in doc.vocabulary)
+            backend.add_vocabulary(rows_vocabulary(rows))
 
 
 def remove_offerings(offering_ids: Iterable[int]) -> None:
@@ -250,9 +336,11 @@ def rebuild_index(
         backend.clear()
         for start in range(0, total, batch_size):
             chunk = published_ids[start : start + batch_size]
-            documents = [build_document(row, regions) for row in _rows(chunk) if is_published(row)]
+            rows = [row for row in _rows(chunk) if is_published(row)]
+            shared: dict[tuple[int, int], _SharedTerms] = {}
+            documents = [build_document(row, regions, shared, with_vocabulary=False) for row in rows]
             backend.write(documents)
-            new_words = {word for doc in documents for word in doc.vocabulary} - seen_words
+            new_words = rows_vocabulary(rows) - seen_words
             backend.add_vocabulary(new_words)
             seen_words |= new_words
             done += len(chunk)

@@ -463,13 +463,15 @@ def programme_tags_suggest(*, programme_ids: list[int], actor: Any = None) -> in
     programme already has in any status, including rejected ones, are left alone. A user as `actor` must be
     allowed to edit every programme; the catalogue's import writer passes actor=None.
     """
+    index = suggestion_index()
+    if not index.size and actor is None:  # no roles or skills loaded: nothing to suggest, nothing to check
+        return 0
     programmes = list(Programme.objects.filter(pk__in=programme_ids).select_related("provider").defer("raw_payload"))
     if actor is not None:
         for programme in programmes:
             require_edit(actor, programme)
     if not programmes:
         return 0
-    index = suggestion_index()
     weights = _role_skill_weights()
     existing: dict[int, set[tuple[str, int]]] = defaultdict(set)
     for programme_id, role_id, skill_id in ProgrammeTag.objects.filter(

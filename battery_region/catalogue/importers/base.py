@@ -2,7 +2,8 @@
 
 Every format module (opintopolku, susa_emil3, spreadsheet, elm) exposes `parse(path: Path) -> Iterator[ParsedItem]`
 and is listed in `get_parser` below. A parser must:
-- stream (never load a whole large file into memory: use ijson for JSON, csv/openpyxl read-only for tables);
+- stream (never load a whole large file into memory: `codes.iter_json_documents` for JSON, csv/openpyxl
+  read-only for tables);
 - detect the encoding (UTF-8, UTF-8 with BOM, UTF-16 with BOM; Latin-1 only where the format allows) and yield
   a `Problem` rather than raise when the bytes cannot be decoded;
 - yield a `Problem` (never raise) for malformed documents, unknown codes, out-of-range dates (year outside

@@ -19,13 +19,15 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-import ijson
 from django.utils.translation import gettext_noop
 
 from battery_region.catalogue.credits import CreditSystem
+from battery_region.catalogue.importers import json_stream
+from battery_region.catalogue.importers.json_stream import JsonDocument
 from battery_region.catalogue.importers.records import Problem, Text
 
 TEXT_LANGUAGES = ("fi", "sv", "en")
@@ -107,8 +109,11 @@ def normalise_language(value: str | None) -> str | None:
     `http://publications.europa.eu/resource/authority/language/SWE`. Sources mix these (Susa uses `swe`,
     Kouta `fi`, ELM URIs), and the catalogue stores only 639-1 codes.
     """
-    if not value or not isinstance(value, str):
-        return None
+    return _normalise_language(value) if value and isinstance(value, str) else None
+
+
+@lru_cache(maxsize=1024)  # a handful of spellings recur in every document
+def _normalise_language(value: str) -> str | None:
     code = value.strip().rstrip("/").rsplit("/", 1)[-1]
     code = re.split(r"[-_]", code, maxsplit=1)[0].lower()
     return _LANGUAGE_ALIASES.get(code)
@@ -159,8 +164,11 @@ _KOODI_URI_RE = re.compile(r"^([a-z][a-z0-9]*)_([^#\s]+)(?:#(\d{1,6}))?$", re.IG
 
 def parse_koodi_uri(uri: object) -> KoodiUri | None:
     """Split an Opintopolku koodiUri into koodisto, value and version; None if it is not one."""
-    if not isinstance(uri, str):
-        return None
+    return _parse_koodi_uri(uri) if isinstance(uri, str) else None
+
+
+@lru_cache(maxsize=8192)  # codes (languages, municipalities, levels) recur in every document
+def _parse_koodi_uri(uri: str) -> KoodiUri | None:
     match = _KOODI_URI_RE.match(uri.strip())
     if not match:
         return None
@@ -502,48 +510,50 @@ def sniff_unicode_encoding(head: bytes) -> str:
     return "utf-8"
 
 
-class Utf8Recoder:
-    """A binary reader that decodes a stream in `encoding` and hands out UTF-8 bytes, incrementally.
+class TextReader:
+    """Decodes a binary stream in `encoding` incrementally and hands out text.
 
-    Streaming JSON parsers (ijson) want UTF-8; files arrive as UTF-8 with or without BOM or UTF-16. Decoding
-    strictly here also means an undecodable byte raises UnicodeDecodeError at a known byte offset instead of
-    surfacing as an obscure parser error. `bytes_read` counts the raw bytes consumed from the source.
+    Files arrive as UTF-8 with or without BOM or UTF-16/32. Decoding strictly here means an undecodable byte
+    raises UnicodeDecodeError at a known byte offset instead of surfacing as an obscure parser error.
+    `bytes_read` counts the raw bytes consumed from the source.
     """
 
     def __init__(self, raw: IO[bytes] | _PrefixedReader, encoding: str, chunk_size: int = 64 * 1024) -> None:
         self._raw = raw
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         self._chunk_size = chunk_size
-        self._pending = b""
         self._eof = False
         self.bytes_read = 0
 
-    def read(self, size: int = -1) -> bytes:
-        """Up to `size` UTF-8 bytes (all remaining if negative); b"" at the end."""
-        while not self._eof and (size < 0 or len(self._pending) < size):
-            chunk = self._raw.read(self._chunk_size)
-            if not chunk:
-                self._eof = True
-                self._pending += self._decoder.decode(b"", final=True).encode("utf-8")
-                break
-            self.bytes_read += len(chunk)
-            try:
-                self._pending += self._decoder.decode(chunk).encode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise UnicodeDecodeError(
-                    exc.encoding, exc.object, exc.start, exc.end, f"{exc.reason} near byte {self.bytes_read}"
-                ) from exc
-        if size < 0:
-            data, self._pending = self._pending, b""
-        else:
-            data, self._pending = self._pending[:size], self._pending[size:]
-        return data
+    def _decode_next(self) -> str:
+        """The next chunk of the source, decoded ("" once the source is exhausted)."""
+        chunk = self._raw.read(self._chunk_size)
+        if not chunk:
+            self._eof = True
+            return self._decoder.decode(b"", final=True)
+        self.bytes_read += len(chunk)
+        try:
+            return self._decoder.decode(chunk)
+        except UnicodeDecodeError as exc:
+            raise UnicodeDecodeError(
+                exc.encoding, exc.object, exc.start, exc.end, f"{exc.reason} near byte {self.bytes_read}"
+            ) from exc
+
+    def read_text(self, size: int) -> str:
+        """At least `size` characters unless the text ends first ("" at the end)."""
+        parts: list[str] = []
+        count = 0
+        while not self._eof and count < size:
+            piece = self._decode_next()
+            parts.append(piece)
+            count += len(piece)
+        return "".join(parts)
 
 
 class _PrefixedReader:
     """A binary stream whose first bytes were already read (to sniff the encoding) and are replayed."""
 
-    def __init__(self, head: bytes, rest: IO[bytes] | Utf8Recoder) -> None:
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
         self._head = head
         self._rest = rest
 
@@ -558,10 +568,10 @@ class _PrefixedReader:
         return data + self._rest.read(max(0, size - len(data)))
 
 
-def open_utf8(raw: IO[bytes]) -> Utf8Recoder:
-    """Wrap a binary stream so it reads as UTF-8 whatever Unicode encoding the file uses (BOM stripped)."""
+def open_text(raw: IO[bytes]) -> TextReader:
+    """Wrap a binary stream so it reads as text whatever Unicode encoding the file uses (BOM stripped)."""
     head = raw.read(4)
-    return Utf8Recoder(_PrefixedReader(head, raw), sniff_unicode_encoding(head))
+    return TextReader(_PrefixedReader(head, raw), sniff_unicode_encoding(head))
 
 
 def as_dict(value: Any) -> dict[str, Any]:
@@ -581,122 +591,9 @@ MSG_NOT_UNICODE = gettext_noop("The file is not readable as %(encoding)s text: %
 MSG_BAD_JSON = gettext_noop("The file is not valid JSON: %(error)s")
 
 
-class JsonDocument(NamedTuple):
-    """One value read from a JSON file and where it was ($, $[3], $.hits[0])."""
-
-    path: str
-    value: Any
-
-
 def _first_line(error: BaseException) -> str:
     text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
     return text.strip().splitlines()[0][:200] if text.strip() else type(error).__name__
-
-
-def _build_value(event: str, value: Any, events: Iterator[tuple[str, str, Any]]) -> Any:
-    """Assemble one complete JSON value from ijson events, starting at its first event (no recursion)."""
-    builder = ijson.ObjectBuilder()
-    builder.event(event, value)
-    if event not in ("start_map", "start_array"):
-        return builder.value
-    depth = 1
-    for _prefix, inner_event, inner_value in events:
-        builder.event(inner_event, inner_value)
-        if inner_event in ("start_map", "start_array"):
-            depth += 1
-        elif inner_event in ("end_map", "end_array"):
-            depth -= 1
-            if depth == 0:
-                break
-    return builder.value
-
-
-def _array_items(path: str, events: Iterator[tuple[str, str, Any]]) -> Iterator[JsonDocument]:
-    for index, (_prefix, event, value) in enumerate(events):
-        if event == "end_array":
-            return
-        yield JsonDocument(f"{path}[{index}]", _build_value(event, value, events))
-
-
-def _c_built(reader: Any, prefix: str, path: str) -> Iterator[JsonDocument]:
-    """Documents assembled by ijson's C backend, several times faster than building them from events."""
-    for index, value in enumerate(ijson.items(reader, prefix, use_float=True)):
-        yield JsonDocument(f"{path}[{index}]" if prefix else path, value)
-
-
-def _well_formed(raw: IO[bytes]) -> bool:
-    """A C-speed scan that builds nothing: is the whole file valid JSON?"""
-    raw.seek(0)
-    try:
-        for _value in ijson.items(open_utf8(raw), "\x00never\x00", use_float=True):
-            pass
-    except (ijson.JSONError, ValueError, UnicodeDecodeError):
-        return False
-    return True
-
-
-def _seekable_wrapper_values(raw: IO[bytes], split_keys: tuple[str, ...]) -> Iterator[JsonDocument]:
-    """A top-level object in a seekable file: one fast scan per split key (their arrays may all be present),
-    else the object itself. A malformed file goes to the careful reader, which keeps the documents before
-    the error and reports where it is."""
-    if not _well_formed(raw):
-        raw.seek(0)
-        reader = open_utf8(raw)
-        yield from _json_values(reader, split_keys)
-        return
-    found = False
-    for key in split_keys:
-        raw.seek(0)
-        for document in _c_built(open_utf8(raw), f"{key}.item", f"$.{key}"):
-            found = True
-            yield document
-    if not found and not _holds_an_array(raw, split_keys):
-        raw.seek(0)
-        yield from _c_built(open_utf8(raw), "", "$")
-
-
-def _holds_an_array(raw: IO[bytes], split_keys: tuple[str, ...]) -> bool:
-    """Whether a split key is present with an (empty: no items were found) array, i.e. an empty list response."""
-    for key in split_keys:
-        raw.seek(0)
-        if any(isinstance(value, list) for value in ijson.items(open_utf8(raw), key, use_float=True)):
-            return True
-    return False
-
-
-def _json_values(reader: Any, split_keys: tuple[str, ...]) -> Iterator[JsonDocument]:
-    events: Iterator[tuple[str, str, Any]] = iter(ijson.parse(reader, use_float=True))
-    first = next(events, None)
-    if first is None:
-        return
-    _prefix, event, value = first
-    if event == "start_array":
-        yield from _array_items("$", events)
-    elif event == "start_map":
-        wrapper: dict[str, Any] = {}
-        split = False
-        for _prefix, event, key in events:
-            if event == "end_map":
-                break
-            _prefix, event, value = next(events)
-            if key in split_keys and event == "start_array":
-                split = True
-                yield from _array_items(f"$.{key}", events)
-            else:
-                wrapper[key] = _build_value(event, value, events)
-        if not split:
-            yield JsonDocument("$", wrapper)
-    else:
-        yield JsonDocument("$", _build_value(event, value, events))
-    for _event in events:  # reach the end, so trailing garbage is reported
-        pass
-
-
-def _seekable(raw: IO[bytes]) -> bool:
-    try:
-        return bool(raw.seekable())
-    except (AttributeError, OSError, ValueError):
-        return False
 
 
 def iter_json_documents(
@@ -710,11 +607,9 @@ def iter_json_documents(
     without BOM, UTF-16/32); an empty, undecodable or malformed file ends the stream with one Problem
     (`ref` names the file) — documents before the error have already been yielded.
     """
-    reader = open_utf8(raw)
+    text = json_stream.TextBuffer(open_text(raw).read_text)
     try:
-        head = reader.read(1)
-        while head.isspace():
-            head = reader.read(1)
+        head = text.peek()
     except UnicodeDecodeError as exc:
         yield Problem(ref=ref, field="", message=MSG_NOT_UNICODE, params={"encoding": exc.encoding, "error": str(exc)})
         return
@@ -722,13 +617,8 @@ def iter_json_documents(
         yield Problem(ref=ref, field="", message=MSG_EMPTY_FILE, code="empty")
         return
     try:
-        if head == b"[":
-            yield from _c_built(_PrefixedReader(head, reader), "item", "$")
-        elif head == b"{" and _seekable(raw):
-            yield from _seekable_wrapper_values(raw, split_keys)
-        else:
-            yield from _json_values(_PrefixedReader(head, reader), split_keys)
+        yield from json_stream.documents(text, split_keys)
     except UnicodeDecodeError as exc:
         yield Problem(ref=ref, field="", message=MSG_NOT_UNICODE, params={"encoding": exc.encoding, "error": str(exc)})
-    except (ijson.JSONError, ValueError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:
         yield Problem(ref=ref, field="", message=MSG_BAD_JSON, params={"error": _first_line(exc)}, code="malformed")

@@ -5,7 +5,7 @@ EducationInfo (what is studied → ProgrammeRecord) and EducationEvent (one run 
 A response is either a list wrapper `{"links": […], "educationInfos": [{id, status, content}], "page": {…}}`
 (likewise `educationEvents` / `educationProviders`), a single `{id, status, content}`, or a bare content
 object; a top-level JSON array of any of these is accepted too, as is a directory of such files (a harvest
-dump). Arrays are streamed element by element with ijson, so a 2000-element page never sits in memory whole.
+dump). Arrays are streamed element by element (`json_stream`), so a 2000-element page never sits in memory whole.
 
 One mapping path: `parse()` and the HTTP harvester (`catalogue/harvesters/susa.py`) both feed `Element`s
 to `Emil3Mapper.map`, so a file import and a live harvest produce identical records.

@@ -15,6 +15,7 @@ fields' before/after values.
 from __future__ import annotations
 
 import gc
+import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -44,7 +45,7 @@ from battery_region.catalogue.importers.validation import (
 from battery_region.catalogue.models import ApplicationWindow, ImportRun, IscedField, Offering, Programme
 from battery_region.core.audit import audit_record, diff, snapshot
 from battery_region.core.models import AuditEntry
-from battery_region.core.sourced import EncodedJSON, content_hash
+from battery_region.core.sourced import EncodedJSON, canonical_json
 from battery_region.organisations.models import Organisation
 
 logger = logging.getLogger(__name__)
@@ -168,12 +169,21 @@ def _key(record: ProviderRecord | ProgrammeRecord | OfferingRecord) -> tuple[str
 
 def _record_hash(record: ProgrammeRecord | OfferingRecord | ProviderRecord) -> str:
     """Hash of the normalised fields and the raw payload; `ref` (where the record sat in the file) is left out,
-    so the same data in another position or file is still "unchanged"."""
-    ref, record.ref = record.ref, ""
+    so the same data in another position or file is still "unchanged". A pre-encoded payload is hashed as its
+    bytes rather than encoded again."""
+    ref, raw = record.ref, record.raw
+    encoded = raw if isinstance(raw, EncodedJSON) else None
+    record.ref = ""
+    if encoded is not None:
+        record.raw = {}
     try:
-        return content_hash(record)
+        digest = hashlib.sha256(canonical_json(record))
     finally:
-        record.ref = ref
+        record.ref, record.raw = ref, raw
+    if encoded is not None:
+        digest.update(b"\x00")
+        digest.update(encoded.data)
+    return digest.hexdigest()
 
 
 def _validate(
@@ -537,12 +547,13 @@ class _Writer:
         through = Programme.isced_fields.through
         if updated:
             through.objects.filter(programme_id__in=updated).delete()
+        new_link = row_factory(through)
         rows = [
-            through(programme_id=programme.pk, iscedfield_id=self.isced_id(code))
+            new_link(programme_id=programme.pk, iscedfield_id=self.isced_id(code))
             for programme, record in changed
             for code in dict.fromkeys(record.isced_fields)
         ]
-        through.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+        fast_insert(through, rows)
 
     def _audit_row(self, instance: Any, before: dict[str, Any] | None) -> AuditEntry | None:
         changes = diff(before, snapshot(instance))
