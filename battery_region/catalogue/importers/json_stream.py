@@ -20,6 +20,9 @@ from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 CHUNK_CHARS = 1 << 16
+# One document (an item of the top-level array, or the whole file when it is a single value) may be this
+# large; a longer one is refused rather than read into memory without bound (e.g. an unterminated string).
+MAX_DOCUMENT_CHARS = 1 << 27
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _NEAR_END = 16  # an error this close to the buffer's end may be a cut escape or literal: read more first
 
@@ -98,6 +101,8 @@ class TextBuffer:
                 value, end = _DECODER.raw_decode(self.buffer, self.pos)
             except json.JSONDecodeError as exc:
                 cut = exc.msg.startswith("Unterminated string") or exc.pos >= len(self.buffer) - _NEAR_END
+                if cut and len(self.buffer) - self.pos > MAX_DOCUMENT_CHARS:
+                    raise self.error(f"A single JSON value is longer than {MAX_DOCUMENT_CHARS} characters") from None
                 if cut and self._more(size):
                     size *= 2
                     continue

@@ -115,3 +115,21 @@ json_values = st.recursive(
 def test_same_documents_as_a_whole_file_parse(values: list[Any], step: int, indent: bool) -> None:
     text = json.dumps(values, ensure_ascii=False, indent=2 if indent else None)
     assert [value for _path, value in _docs(text, step)] == json.loads(text)
+
+
+def test_a_value_longer_than_the_limit_is_refused_not_read_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(json_stream, "MAX_DOCUMENT_CHARS", 50)
+    text = '[{"a": 1}, "' + "x" * 500 + '"]'
+    reads: list[int] = []
+    stream = io.StringIO(text)
+
+    def read(size: int) -> str:
+        reads.append(size)
+        return stream.read(min(size, 7))
+
+    seen = []
+    with pytest.raises(JsonSyntaxError, match="longer than 50 characters"):
+        for document in documents(TextBuffer(read)):
+            seen.append(document.value)
+    assert seen == [{"a": 1}]
+    assert stream.tell() < 200  # stopped soon after the limit instead of reading the whole string
