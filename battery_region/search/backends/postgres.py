@@ -180,6 +180,8 @@ class PostgresBackend(SearchBackend):
         # do not pay for them.
         with connection.cursor() as cur:
             cur.execute("VACUUM ANALYZE search_document")
+            # Also flushes any pending list of the vocabulary's trigram index (see migration 0003).
+            cur.execute("VACUUM ANALYZE search_term")
 
     # -- reading -------------------------------------------------------------------------------------
     def _where(self, filters: Filters) -> tuple[str, list[Any]]:
