@@ -56,6 +56,29 @@ def diff(before: Snapshot | None, after: Snapshot | None) -> dict[str, list[Any]
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
+def audit_entry(
+    *,
+    actor: Any,
+    action: str,
+    instance: models.Model,
+    before: Snapshot | None = None,
+    after: Snapshot | None = None,
+    message: str = "",
+) -> AuditEntry:
+    """One audit entry, not yet saved: for writers that save many at once with `bulk_create`."""
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEntry(
+        actor=actor if is_user else None,
+        actor_label=(getattr(actor, "email", "") if is_user else "system")[:200],
+        action=action,
+        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
+        object_id=str(instance.pk),
+        object_repr=str(instance)[:300],
+        changes=diff(before, after),
+        message=message[:300],
+    )
+
+
 def audit_record(
     *,
     actor: Any,
@@ -66,17 +89,9 @@ def audit_record(
     message: str = "",
 ) -> AuditEntry:
     """Write one audit entry; `actor` is a user or None for system jobs (imports, harvests)."""
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEntry.objects.create(
-        actor=actor if is_user else None,
-        actor_label=(getattr(actor, "email", "") if is_user else "system")[:200],
-        action=action,
-        content_type=ContentType.objects.get_for_model(instance, for_concrete_model=True),
-        object_id=str(instance.pk),
-        object_repr=str(instance)[:300],
-        changes=diff(before, after),
-        message=message[:300],
-    )
+    entry = audit_entry(actor=actor, action=action, instance=instance, before=before, after=after, message=message)
+    entry.save()
+    return entry
 
 
 def audit_for(instance: models.Model) -> models.QuerySet[AuditEntry]:

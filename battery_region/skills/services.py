@@ -21,7 +21,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from battery_region.catalogue.models import Programme
-from battery_region.core.audit import audit_record, snapshot
+from battery_region.core.audit import audit_entry, audit_record, snapshot
+from battery_region.core.models import AuditEntry
 from battery_region.core.translation import LANGUAGE_CODES
 from battery_region.organisations.access import require_edit
 from battery_region.skills import matching
@@ -482,7 +483,8 @@ def programme_tags_suggest(*, programme_ids: list[int], actor: Any = None) -> in
         if skill_id:
             existing[programme_id].add(("skill", skill_id))
     user = _user_or_none(actor)
-    created = 0
+    tags: list[ProgrammeTag] = []
+    entries: list[AuditEntry] = []
     for programme in programmes:
         matches = index.match(programme_texts(programme))
         for match in matches:
@@ -495,7 +497,7 @@ def programme_tags_suggest(*, programme_ids: list[int], actor: Any = None) -> in
         chosen += skills[:MAX_SKILL_SUGGESTIONS]
         if not chosen:
             continue
-        tags = [
+        tags += [
             ProgrammeTag(
                 programme=programme,
                 status=ProgrammeTag.Status.SUGGESTED,
@@ -507,13 +509,16 @@ def programme_tags_suggest(*, programme_ids: list[int], actor: Any = None) -> in
             )
             for match in chosen
         ]
-        ProgrammeTag.objects.bulk_create(tags)
-        created += len(tags)
-        audit_record(
-            actor=actor,
-            action="action",
-            instance=programme,
-            after={"suggested_tags": [f"{m.target[0]}:{m.target[1]}" for m in chosen]},
-            message=f"{len(tags)} tag suggestion(s) from the programme texts ({matching.analyser_name()})",
+        entries.append(
+            audit_entry(
+                actor=actor,
+                action="action",
+                instance=programme,
+                after={"suggested_tags": [f"{m.target[0]}:{m.target[1]}" for m in chosen]},
+                message=f"{len(chosen)} tag suggestion(s) from the programme texts ({matching.analyser_name()})",
+            )
         )
-    return created
+    # Saved together: an import suggests for thousands of programmes, one INSERT each was most of the time.
+    ProgrammeTag.objects.bulk_create(tags, batch_size=500)
+    AuditEntry.objects.bulk_create(entries, batch_size=500)
+    return len(tags)
