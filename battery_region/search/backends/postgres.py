@@ -224,6 +224,10 @@ class PostgresBackend(SearchBackend):
             found = self._search_ranking_first(full, original, filters, offset, limit, original_boost, texts)
             if found is not None:
                 return found
+        elif estimate is not None:
+            # Broad by the statistics: only count. PostgreSQL would read the match set a second time for the
+            # gated ranking even when the gate then keeps nothing; the caller ranks a window of it instead.
+            return Found(self.count(full, filters, timezone.localdate()), None)
         return self._search_counting_first(full, original, filters, offset, limit, original_boost, texts)
 
     @staticmethod
