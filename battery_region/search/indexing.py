@@ -57,15 +57,7 @@ _OFFERING_FIELDS = [
 
 # --- Region codes ---------------------------------------------------------------------------------------
 # Read from the database on every use (a few dozen rows): a process-wide cache could keep a code that a
-# rolled-back transaction allocated.
-
-
-def region_maps() -> tuple[dict[str, int], dict[int, str]]:
-    """(value → code, code → value) for regions, as the current transaction sees them."""
-    from battery_region.search.models import SearchFacetValue
-
-    by_value = dict(SearchFacetValue.objects.filter(field="region").values_list("value", "code"))
-    return by_value, {code: value for value, code in by_value.items()}
+# rolled-back transaction allocated. Searches read region values with their counts (search/service.py).
 
 
 def region_code(value: str, memo: dict[str, int] | None = None) -> int:
