@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -753,16 +754,31 @@ def _few_collections() -> Iterator[None]:
 
     An import allocates millions of short-lived objects that reference counting frees; the collector's full
     passes over the long-lived heap (the identifier sets, Django's state) took about a tenth of the time.
-    Objects alive before the import are frozen out of the scans; thresholds are restored afterwards.
+    Objects alive before the import are frozen out of the scans; thresholds are restored afterwards. The
+    settings are process-wide, so with imports running in several threads only the first one in changes them
+    and only the last one out restores them.
     """
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(max(thresholds[0], 50_000), max(thresholds[1], 20), max(thresholds[2], 100))
+    global _relaxed_imports, _saved_thresholds
+    with _gc_lock:
+        if _relaxed_imports == 0:
+            _saved_thresholds = gc.get_threshold()
+            gc.freeze()
+            first, second, third = _saved_thresholds
+            gc.set_threshold(max(first, 50_000), max(second, 20), max(third, 100))
+        _relaxed_imports += 1
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        with _gc_lock:
+            _relaxed_imports -= 1
+            if _relaxed_imports == 0:
+                gc.set_threshold(*_saved_thresholds)
+                gc.unfreeze()
+
+
+_gc_lock = threading.Lock()
+_relaxed_imports = 0
+_saved_thresholds: tuple[int, int, int] = gc.get_threshold()
 
 
 @dataclass
