@@ -44,7 +44,7 @@ from battery_region.catalogue.importers.validation import (
     validate_provider,
 )
 from battery_region.catalogue.models import ApplicationWindow, ImportRun, IscedField, Offering, Programme
-from battery_region.core.audit import audit_record, diff, snapshot
+from battery_region.core.audit import audit_entry, audit_record, diff, snapshot
 from battery_region.core.models import AuditEntry
 from battery_region.core.sourced import EncodedJSON, canonical_json
 from battery_region.organisations.models import Organisation
@@ -557,22 +557,18 @@ class _Writer:
         fast_insert(through, rows)
 
     def _audit_row(self, instance: Any, before: dict[str, Any] | None) -> AuditEntry | None:
-        changes = diff(before, snapshot(instance))
-        changes.pop("imported_at", None)
-        changes.pop("updated_at", None)
-        changes.pop("content_hash", None)
-        if not changes:
+        """The unsaved audit entry of a re-imported record, None when only bookkeeping fields moved."""
+        bookkeeping = ("imported_at", "updated_at", "content_hash")
+        before = {k: v for k, v in (before or {}).items() if k not in bookkeeping}
+        after = {k: v for k, v in snapshot(instance).items() if k not in bookkeeping}
+        if not diff(before, after):
             return None
-        from django.contrib.contenttypes.models import ContentType
-
-        return AuditEntry(
-            actor=self.actor if getattr(self.actor, "is_authenticated", False) else None,
-            actor_label=getattr(self.actor, "email", "") or "system",
+        return audit_entry(
+            actor=self.actor,
             action=AuditEntry.Action.IMPORT,
-            content_type=ContentType.objects.get_for_model(type(instance)),
-            object_id=str(instance.pk),
-            object_repr=str(instance)[:300],
-            changes=changes,
+            instance=instance,
+            before=before,
+            after=after,
             message=f"re-import from {instance.source}",
         )
 
