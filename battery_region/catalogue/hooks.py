@@ -7,8 +7,22 @@ for the catalogue, so a missing one is skipped.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
+
+
+@contextmanager
+def many_changes() -> Iterator[None]:
+    """Wrap many `offerings_changed` calls inside one transaction (an import), so the search index can share
+    bookkeeping between them; enter it inside that transaction."""
+    try:
+        from battery_region.search.indexing import indexing_session
+    except ImportError:
+        yield
+        return
+    with indexing_session():
+        yield
 
 
 def offerings_changed(offering_ids: Iterable[int]) -> None:

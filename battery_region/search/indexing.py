@@ -12,7 +12,9 @@ learning outcomes, qualification title, keywords and provider name in fi/sv/en, 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -285,13 +287,46 @@ def _rows(ids: list[int]) -> Iterator[dict[str, Any]]:
     yield from Offering.objects.filter(pk__in=ids).values(*_OFFERING_FIELDS)
 
 
+@dataclass
+class _Session:
+    """What many `index_offerings` calls inside one transaction share (see `indexing_session`)."""
+
+    words: set[str] = field(default_factory=set)  # vocabulary words written in this transaction
+    regions: dict[str, int] = field(default_factory=dict)  # region codes read or allocated in it
+
+    def new_words(self, words: set[str]) -> set[str]:
+        fresh = words - self.words
+        self.words |= fresh
+        return fresh
+
+
+_session: ContextVar[_Session | None] = ContextVar("search_indexing_session", default=None)
+
+
+@contextmanager
+def indexing_session() -> Iterator[None]:
+    """Share vocabulary and region bookkeeping between the `index_offerings` calls of one transaction.
+
+    An import indexes its offerings batch by batch; without a session, every batch writes its whole
+    vocabulary again (INSERT … ON CONFLICT of words that are mostly there already), which took several
+    seconds of a 100k-offering import. Use it only inside the transaction that the indexing belongs to:
+    what it remembers is true only until that transaction ends, and a rollback forgets it with the data.
+    """
+    token = _session.set(_Session())
+    try:
+        yield
+    finally:
+        _session.reset(token)
+
+
 def index_offerings(offering_ids: Iterable[int]) -> None:
     """Bring the index entries of these offerings up to date, in the current transaction."""
     ids = sorted({int(pk) for pk in offering_ids})
     if not ids:
         return
     backend = get_backend()
-    regions: dict[str, int] = {}
+    session = _session.get()
+    regions: dict[str, int] = session.regions if session is not None else {}
     with transaction.atomic():
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = ids[start : start + BATCH_SIZE]
@@ -303,7 +338,8 @@ def index_offerings(offering_ids: Iterable[int]) -> None:
             if stale:
                 backend.delete(stale)
             backend.write(documents)
-            backend.add_vocabulary(rows_vocabulary(rows))
+            words = rows_vocabulary(rows)
+            backend.add_vocabulary(session.new_words(words) if session is not None else words)
 
 
 def remove_offerings(offering_ids: Iterable[int]) -> None:
@@ -322,19 +358,16 @@ def rebuild_index(
     published_ids = list(Offering.objects.published().order_by("pk").values_list("pk", flat=True))
     total = len(published_ids)
     done = 0
-    seen_words: set[str] = set()
-    regions: dict[str, int] = {}
+    session = _Session()
     with transaction.atomic():
         backend.clear()
         for start in range(0, total, batch_size):
             chunk = published_ids[start : start + batch_size]
             rows = [row for row in _rows(chunk) if is_published(row)]
             shared: dict[tuple[int, int], _SharedTerms] = {}
-            documents = [build_document(row, regions, shared, with_vocabulary=False) for row in rows]
+            documents = [build_document(row, session.regions, shared, with_vocabulary=False) for row in rows]
             backend.write(documents)
-            new_words = rows_vocabulary(rows) - seen_words
-            backend.add_vocabulary(new_words)
-            seen_words |= new_words
+            backend.add_vocabulary(session.new_words(rows_vocabulary(rows)))
             done += len(chunk)
             if progress is not None:
                 progress(done, total)

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from battery_region.catalogue.filters import CatalogueFilters
 from battery_region.catalogue.models import Offering
 from battery_region.search.backends import get_backend
-from battery_region.search.indexing import index_offerings, rebuild_index, remove_offerings
+from battery_region.search.indexing import index_offerings, indexing_session, rebuild_index, remove_offerings
 from battery_region.search.models import SearchDocument, SearchTerm
 from battery_region.search.service import search_catalogue
 from tests.search.factories import offering
@@ -90,6 +90,45 @@ def test_index_rolls_back_with_the_data() -> None:
     assert ids("kuivahuone") == []
     assert fts_row_count() == 0
     assert not SearchDocument.objects.exists()
+
+
+def test_a_session_writes_each_word_once_and_ends_with_its_transaction() -> None:
+    first = offering(title="Akkukennojen valmistus")
+    second = offering(title="Akkukennojen kierrätys")
+    written: list[set[str]] = []
+    backend = get_backend()
+    original = backend.add_vocabulary
+
+    def spy(words: object) -> None:
+        written.append(set(words))  # type: ignore[call-overload]
+        original(words)  # type: ignore[arg-type]
+
+    backend.add_vocabulary = spy  # type: ignore[method-assign]
+    try:
+        with transaction.atomic(), indexing_session():
+            index_offerings([first.pk])
+            index_offerings([second.pk])
+        assert "akkukennojen" in written[0]
+        assert "akkukennojen" not in written[1]  # already written in this transaction
+        assert "kierrätys" in written[1]
+        assert set(SearchTerm.objects.values_list("term", flat=True)) >= {"akkukennojen", "valmistus", "kierrätys"}
+        # Outside the session every call writes its words again (they may have been rolled back meanwhile).
+        with transaction.atomic():
+            index_offerings([second.pk])
+        assert "akkukennojen" in written[2]
+    finally:
+        del backend.add_vocabulary
+
+
+def test_words_of_a_rolled_back_session_are_written_again() -> None:
+    o = offering(title="Akkukennojen valmistus")
+    with pytest.raises(RuntimeError), transaction.atomic(), indexing_session():
+        index_offerings([o.pk])
+        raise RuntimeError("roll back")
+    assert not SearchTerm.objects.filter(term="akkukennojen").exists()
+    with transaction.atomic(), indexing_session():
+        index_offerings([o.pk])
+    assert SearchTerm.objects.filter(term="akkukennojen").exists()
 
 
 def test_deleting_an_offering_drops_its_entry() -> None:

@@ -828,7 +828,7 @@ def _run(
         return report
     writer = _Writer(report, actor, permitted_organisations, inferred_providers)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), hooks.many_changes():
             writer.consume(spool(), ReportProgress(report, progress))
             _after_write(writer)
             if dry_run:
