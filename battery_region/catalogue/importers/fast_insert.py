@@ -10,6 +10,7 @@ through the field's own `get_db_prep_save`. Primary keys are not returned: the w
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from django.db import connections, models, router
@@ -107,11 +108,20 @@ def fast_insert(model: type[models.Model], objects: Sequence[Any], *, batch_size
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    plan = [(f.attname, _preparer(f, conn)) for f in fields]
+    names = [f.attname for f in fields]
+    # Every column of a row in one C call (attrgetter of a single name would return the bare value).
+    values = attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
+    conversions = [(index, prepare) for index, f in enumerate(fields) if (prepare := _preparer(f, conn)) is not None]
     with conn.cursor() as cursor:
         for start in range(0, len(objects), batch_size):
-            rows = [
-                [getattr(obj, name) if prepare is None else prepare(getattr(obj, name)) for name, prepare in plan]
-                for obj in objects[start : start + batch_size]
-            ]
+            rows: list[Sequence[Any]] = [values(obj) for obj in objects[start : start + batch_size]]
+            if conversions:
+                rows = [_converted(row, conversions) for row in rows]
             cursor.executemany(sql, rows)
+
+
+def _converted(row: Sequence[Any], conversions: list[tuple[int, Callable[[Any], Any]]]) -> list[Any]:
+    converted = list(row)
+    for index, prepare in conversions:
+        converted[index] = prepare(converted[index])
+    return converted

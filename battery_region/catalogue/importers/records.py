@@ -17,10 +17,12 @@ Normalisation done by parsers (so the writer stays format-agnostic):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from dataclasses import field as _field
 from decimal import Decimal
 from functools import cache
+from operator import attrgetter
 from typing import Any
 
 Text = dict[str, str]
@@ -29,6 +31,15 @@ Text = dict[str, str]
 @cache
 def _field_names(cls: Any) -> tuple[str, ...]:
     return tuple(f.name for f in fields(cls))
+
+
+@cache
+def _field_values(cls: Any) -> Callable[[Any], tuple[Any, ...]]:
+    """A record's field values as a tuple, in declaration order, in one C call."""
+    names = _field_names(cls)
+    if len(names) == 1:  # attrgetter of one name returns the value, not a 1-tuple
+        return lambda record: (getattr(record, names[0]),)
+    return attrgetter(*names)
 
 
 def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
@@ -43,7 +54,7 @@ class Spoolable:
 
     def __reduce__(self) -> tuple[Any, ...]:
         cls: Any = type(self)
-        return (_rebuild, (cls, tuple(getattr(self, name) for name in _field_names(cls))))
+        return (_rebuild, (cls, _field_values(cls)(self)))
 
     def copy(self) -> Any:
         """A shallow copy (cheaper than dataclasses.replace, which runs __init__ again)."""
