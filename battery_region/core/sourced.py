@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 import orjson
+import zstandard
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -37,18 +39,55 @@ class EncodedJSON:
         return (EncodedJSON, (self.data,))
 
 
-class RawPayloadField(models.JSONField):
-    """A JSONField that also accepts `EncodedJSON` and then skips the second encoding."""
+class RawPayloadField(models.BinaryField):
+    """An imported record's original payload: JSON, stored compressed with Zstandard.
+
+    Registry payloads are large (a Kouta document is 5–10 KB, most of an imported row) and read only to show
+    where a record came from, so they are stored compressed: an Opintopolku import writes about a third of
+    the bytes, and SQLite keeps them in a column of their own at the end of the row. Reads give back the JSON
+    value (a dict); writes take a JSON value or an `EncodedJSON` (already encoded once by the importer).
+    Payloads are not queried inside the database.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
 
     def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
-        if isinstance(value, EncodedJSON):
-            text = value.text
-            if connection.vendor == "postgresql":
-                from psycopg.types.json import Jsonb
+        if value is None:
+            return None
+        data = value.data if isinstance(value, EncodedJSON) else EncodedJSON.of(value).data
+        return super().get_db_prep_value(_compressor().compress(data), connection, prepared)
 
-                return Jsonb(None, dumps=lambda _obj: text)
-            return text
-        return super().get_db_prep_value(value, connection, prepared)
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Any:
+        return None if value is None else unpack_payload(bytes(value))
+
+    def to_python(self, value: Any) -> Any:
+        return unpack_payload(bytes(value)) if isinstance(value, bytes | memoryview) else value
+
+    def value_to_string(self, obj: models.Model) -> str:  # serialisers (dumpdata) get the JSON text
+        value = self.value_from_object(obj)
+        return "" if value is None else EncodedJSON.of(value).text
+
+
+class JSONPayloadField(models.JSONField):
+    """The plain JSON column payloads had until catalogue migration 0006; only old migrations refer to it."""
+
+
+def unpack_payload(stored: bytes) -> Any:
+    return orjson.loads(zstandard.ZstdDecompressor().decompress(stored))
+
+
+_local = threading.local()
+
+
+def _compressor() -> zstandard.ZstdCompressor:
+    """One compressor per thread (they are not thread-safe). Level 1: on Kouta documents it compresses as
+    well as the default level 3 (5.0 KB → 2.1 KB) and about a third faster."""
+    compressor = getattr(_local, "compressor", None)
+    if compressor is None:
+        compressor = _local.compressor = zstandard.ZstdCompressor(level=1)
+    return compressor
 
 
 class SourcedModel(models.Model):

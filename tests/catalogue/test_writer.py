@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from battery_region.catalogue.importers.records import (
     ApplicationWindowRecord,
@@ -172,3 +174,22 @@ def test_a_programme_without_provider_takes_its_offerings_provider():
 
     lonely = run_import(lambda: [programme("p-9", provider_source_id="")])
     assert [p.field for p in lonely.problems] == ["provider"]
+
+
+def test_payloads_are_stored_compressed_and_read_back_as_json():
+    payload = {"oid": "p-1", "kuvaus": {"fi": "Akkukennojen valmistus. " * 200}, "luku": 12345678901234567890}
+    record = programme(raw=payload)
+    assert run_import(lambda: [provider(), record]).ok
+    stored = Programme.objects.get(source="test", source_id="p-1")
+    assert stored.raw_payload == payload  # integers beyond 64 bits survive too
+    with connection.cursor() as cur:
+        cur.execute("SELECT raw_payload FROM catalogue_programme WHERE id = %s", [stored.pk])
+        raw = bytes(cur.fetchone()[0])
+    assert raw.startswith(b"\x28\xb5\x2f\xfd")  # a Zstandard frame
+    assert len(raw) < len(json.dumps(payload)) / 10
+    stored.raw_payload = {"edited": True}  # saving through the ORM takes a plain JSON value
+    stored.save(update_fields=["raw_payload"])
+    assert Programme.objects.get(pk=stored.pk).raw_payload == {"edited": True}
+    stored.raw_payload = None
+    stored.save(update_fields=["raw_payload"])
+    assert Programme.objects.get(pk=stored.pk).raw_payload is None

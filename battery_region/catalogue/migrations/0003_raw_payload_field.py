@@ -14,14 +14,14 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="offering",
             name="raw_payload",
-            field=battery_region.core.sourced.RawPayloadField(
+            field=battery_region.core.sourced.JSONPayloadField(
                 blank=True, editable=False, null=True, verbose_name="original record"
             ),
         ),
         migrations.AlterField(
             model_name="programme",
             name="raw_payload",
-            field=battery_region.core.sourced.RawPayloadField(
+            field=battery_region.core.sourced.JSONPayloadField(
                 blank=True, editable=False, null=True, verbose_name="original record"
             ),
         ),
