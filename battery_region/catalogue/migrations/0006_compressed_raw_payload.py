@@ -13,15 +13,23 @@ import battery_region.core.sourced
 BATCH = 500
 
 
-def compress_existing(apps: Any, schema_editor: Any) -> None:
-    """Copy each payload into the compressed column (the historical models read the old one as JSON)."""
+def _copy(apps: Any, schema_editor: Any, source: str, target: str) -> None:
+    """Copy every payload from one column to the other (each field class reads and writes its own form)."""
     for name in ("Programme", "Offering"):
         model = apps.get_model("catalogue", name)
         manager = model.objects.using(schema_editor.connection.alias)
-        ids = list(manager.exclude(raw_payload=None).order_by("pk").values_list("pk", flat=True))
+        ids = list(manager.exclude(**{source: None}).order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(ids), BATCH):
-            rows = manager.filter(pk__in=ids[start : start + BATCH]).values_list("pk", "raw_payload")
-            manager.bulk_update([model(pk=pk, packed_payload=payload) for pk, payload in rows], ["packed_payload"])
+            rows = manager.filter(pk__in=ids[start : start + BATCH]).values_list("pk", source)
+            manager.bulk_update([model(pk=pk, **{target: payload}) for pk, payload in rows], [target])
+
+
+def compress_existing(apps: Any, schema_editor: Any) -> None:
+    _copy(apps, schema_editor, "raw_payload", "packed_payload")
+
+
+def decompress_existing(apps: Any, schema_editor: Any) -> None:
+    _copy(apps, schema_editor, "packed_payload", "raw_payload")
 
 
 def field() -> battery_region.core.sourced.RawPayloadField:
@@ -38,7 +46,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(model_name="programme", name="packed_payload", field=field()),
         migrations.AddField(model_name="offering", name="packed_payload", field=field()),
-        migrations.RunPython(compress_existing, migrations.RunPython.noop, elidable=True),
+        migrations.RunPython(compress_existing, decompress_existing, elidable=True),
         migrations.RemoveField(model_name="programme", name="raw_payload"),
         migrations.RemoveField(model_name="offering", name="raw_payload"),
         migrations.RenameField(model_name="programme", old_name="packed_payload", new_name="raw_payload"),
