@@ -325,8 +325,8 @@ def index_offerings(offering_ids: Iterable[int]) -> None:
     if not ids:
         return
     backend = get_backend()
-    session = _session.get()
-    regions: dict[str, int] = session.regions if session is not None else {}
+    session = _session.get() or _Session()  # outside a session: bookkeeping for this call only
+    regions = session.regions
     with transaction.atomic():
         for start in range(0, len(ids), BATCH_SIZE):
             chunk = ids[start : start + BATCH_SIZE]
@@ -339,7 +339,7 @@ def index_offerings(offering_ids: Iterable[int]) -> None:
                 backend.delete(stale)
             backend.write(documents)
             words = rows_vocabulary(rows)
-            backend.add_vocabulary(session.new_words(words) if session is not None else words)
+            backend.add_vocabulary(session.new_words(words))
 
 
 def remove_offerings(offering_ids: Iterable[int]) -> None:

@@ -97,6 +97,15 @@ def _make_factory(model: Any) -> Callable[..., Any]:
     return make
 
 
+def tuple_getter(names: Sequence[str]) -> Callable[[Any], tuple[Any, ...]]:
+    """`obj` → the tuple of its attributes `names`, in one C call (attrgetter of a single name would give the
+    bare value)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda obj: (getattr(obj, name),)
+    return attrgetter(*names)
+
+
 def fast_insert(model: type[models.Model], objects: Sequence[Any], *, batch_size: int = 500) -> None:
     if not objects:
         return
@@ -108,9 +117,7 @@ def fast_insert(model: type[models.Model], objects: Sequence[Any], *, batch_size
         ", ".join(quote(f.column) for f in fields),
         ", ".join(["%s"] * len(fields)),
     )
-    names = [f.attname for f in fields]
-    # Every column of a row in one C call (attrgetter of a single name would return the bare value).
-    values = attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
+    values = tuple_getter([f.attname for f in fields])
     conversions = [(index, prepare) for index, f in enumerate(fields) if (prepare := _preparer(f, conn)) is not None]
     with conn.cursor() as cursor:
         for start in range(0, len(objects), batch_size):

@@ -22,7 +22,6 @@ from dataclasses import dataclass, fields
 from dataclasses import field as _field
 from decimal import Decimal
 from functools import cache
-from operator import attrgetter
 from typing import Any
 
 Text = dict[str, str]
@@ -36,10 +35,9 @@ def _field_names(cls: Any) -> tuple[str, ...]:
 @cache
 def _field_values(cls: Any) -> Callable[[Any], tuple[Any, ...]]:
     """A record's field values as a tuple, in declaration order, in one C call."""
-    names = _field_names(cls)
-    if len(names) == 1:  # attrgetter of one name returns the value, not a 1-tuple
-        return lambda record: (getattr(record, names[0]),)
-    return attrgetter(*names)
+    from battery_region.catalogue.importers.fast_insert import tuple_getter  # fast_insert imports Django
+
+    return tuple_getter(_field_names(cls))
 
 
 def _rebuild(cls: type, values: tuple[Any, ...]) -> Any:
