@@ -4,7 +4,7 @@ Counting facets over a large match set must not read a row per match. Each index
 carries `facet_code`, a 34-bit integer holding every facet value; SQLite's FTS5 row id is
 `offering_id << 34 | facet_code`, PostgreSQL stores the code beside the tsvector. One `GROUP BY code` over
 the match set then gives every combination's count, and each facet (with the *other* filters applied) is a
-cheap aggregate over those few combinations (`facet_sql`). Filters on facet fields become bit tests.
+cheap aggregate over those few combinations (`fold_sql`). Filters on facet fields become bit tests.
 
 Layout, low bits first: open_for_exchange 1 | mode 3 | credits_system 4 | eqf_level 4 | teaching languages
 7 (one bit each) | country 3 | region 12 (dictionary code from `SearchFacetValue`).
@@ -171,24 +171,37 @@ def facet_predicate(field_name: str, value: object, regions_by_value: Mapping[st
 
 
 # Fields whose bits sit next to each other are folded together first: a match set's (code, count) rows are
-# then read once, and each field is counted over the few dozen distinct values of its group's bits.
+# read once per group, and each field is then counted over the few dozen distinct values of its group's bits.
 _BIT_GROUPS: tuple[tuple[Field, ...], ...] = ((EXCHANGE, MODE, CREDITS, EQF), (LANGUAGE, COUNTRY), (REGION,))
 _GROUP_SPANS = tuple(
     (min(f.shift for f in group), (1 << (max(f.shift + f.bits for f in group) - min(f.shift for f in group))) - 1)
     for group in _BIT_GROUPS
 )
+TOTAL_KIND = ""  # the `fold_sql` row holding the total (every filter applied)
+# Code → value of the fields with a fixed table, as `decode_value` gives it (region and language aside).
+_VALUE_NAMES: dict[str, dict[int, str]] = {
+    field.name: {
+        code: value
+        for code in range(field.mask + 1)
+        if (value := decode_value(field, code, lambda _code: None)) is not None
+    }
+    for field in FIELDS.values()
+    if field not in (REGION, LANGUAGE)
+}
 
 
-def fold_sql(code_table: str, predicates: Sequence[Predicate]) -> str:
-    """`count_facets` in SQL, up to the folding: `(kind, key, count)` rows over `code_table(code, n)`.
+def fold_sql(code_table: str, predicates: Sequence[Predicate]) -> tuple[str, str]:
+    """`count_facets` in SQL over `code_table(code, n)`: (a common table expression `g`, a SELECT of
+    `(kind, key, count)` rows over it), so that only the counts themselves reach Python.
 
-    Kinds `g0`, `g1`, `g2`: the rows passing every filter, counted per value of each group of neighbouring
-    bits (a few dozen rows); `o<i>`: the rows failing only filter i, counted per value of its field. The few
-    rows this gives go to `count_folded`.
+    `g` holds, as `g0`, `g1`, `g2`, the rows passing every filter counted per value of each group of
+    neighbouring bits, and as `o<i>` the rows failing only filter i counted per value of its field (a few
+    dozen rows). The SELECT splits these per field: kind = the field's name, key = its value code, count =
+    the matches with every *other* filter applied; plus one row of kind `TOTAL_KIND` with the total.
     """
     conditions = [p.sql.format(c="code") for p in predicates]
     passing = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    selects = [
+    folds = [
         f"SELECT 'g{index}' AS kind, ((code >> {shift}) & {mask}) AS k, SUM(n) AS cnt FROM {code_table}{passing}"
         " GROUP BY 2"
         for index, (shift, mask) in enumerate(_GROUP_SPANS)
@@ -196,11 +209,21 @@ def fold_sql(code_table: str, predicates: Sequence[Predicate]) -> str:
     for index, predicate in enumerate(predicates):
         field = FIELDS[predicate.field]
         others = [f"NOT {conditions[index]}", *(c for i, c in enumerate(conditions) if i != index)]
-        selects.append(
+        folds.append(
             f"SELECT 'o{index}', ((code >> {field.shift}) & {field.mask}), SUM(n) FROM {code_table}"
             f" WHERE {' AND '.join(others)} GROUP BY 2"
         )
-    return "\nUNION ALL ".join(selects)
+    selects = [f"SELECT '{TOTAL_KIND}' AS kind, 0 AS k, SUM(cnt) AS cnt FROM g WHERE kind = 'g0'"]
+    for index, (group, (group_shift, _mask)) in enumerate(zip(_BIT_GROUPS, _GROUP_SPANS, strict=True)):
+        for field in group:
+            kinds = [f"'g{index}'", *(f"'o{i}'" for i, p in enumerate(predicates) if p.field == field.name)]
+            value = f"((k >> {field.shift - group_shift}) & {field.mask})"
+            if len(kinds) > 1:
+                value = f"CASE WHEN kind = 'g{index}' THEN {value} ELSE k END"
+            selects.append(
+                f"SELECT '{field.name}', {value}, SUM(cnt) FROM g WHERE kind IN ({', '.join(kinds)}) GROUP BY 2"
+            )
+    return "g AS MATERIALIZED (" + "\nUNION ALL ".join(folds) + ")", "\nUNION ALL ".join(selects)
 
 
 def count_facets(
@@ -212,39 +235,25 @@ def count_facets(
     other countries' counts); the total applies every filter. Values are sorted by count (then value);
     zero counts, codes without a value and values outside the fixed tables are left out.
     """
-    folded: dict[str, dict[int, int]] = {}
+    total = 0
+    per_field: dict[str, dict[int, int]] = {name: {} for name in FIELDS}
     for code, n in rows:
-        failed = [index for index, predicate in enumerate(predicates) if not predicate.test(code)]
+        failed = [predicate.field for predicate in predicates if not predicate.test(code)]
         if not failed:
-            for index, (shift, mask) in enumerate(_GROUP_SPANS):
-                _add(folded, f"g{index}", (code >> shift) & mask, n)
-        elif len(failed) == 1:
-            field = FIELDS[predicates[failed[0]].field]
-            _add(folded, f"o{failed[0]}", (code >> field.shift) & field.mask, n)
-    return count_folded(folded, predicates, regions)
+            total += n
+        counted = FIELDS.values() if not failed else [FIELDS[failed[0]]] if len(failed) == 1 else []
+        for field in counted:
+            counts = per_field[field.name]
+            value_code = (code >> field.shift) & field.mask
+            counts[value_code] = counts.get(value_code, 0) + n
+    return total, decode_facets(per_field, regions)
 
 
-def _add(folded: dict[str, dict[int, int]], kind: str, key: int, n: int) -> None:
-    counts = folded.setdefault(kind, {})
-    counts[key] = counts.get(key, 0) + n
-
-
-def count_folded(
-    folded: Mapping[str, Mapping[int, int]], predicates: Sequence[Predicate], regions: Callable[[int], str | None]
-) -> tuple[int, dict[str, list[tuple[str, int]]]]:
-    """(total, facets) from the folded counts of `fold_sql` (kind → key → count)."""
-    own: dict[str, Mapping[int, int]] = {p.field: folded.get(f"o{index}", {}) for index, p in enumerate(predicates)}
-    total = sum(folded.get("g0", {}).values())
-    result: dict[str, list[tuple[str, int]]] = {}
-    for index, (group, (shift, _mask)) in enumerate(zip(_BIT_GROUPS, _GROUP_SPANS, strict=True)):
-        counts = folded.get(f"g{index}", {})
-        for field in group:
-            per_code = dict(own.get(field.name, {}))
-            for key, n in counts.items():
-                value_code = (key >> (field.shift - shift)) & field.mask
-                per_code[value_code] = per_code.get(value_code, 0) + n
-            result[field.name] = _decoded(field, per_code, regions)
-    return total, {name: result[name] for name in FIELDS}
+def decode_facets(
+    per_field: Mapping[str, Mapping[int, int]], regions: Callable[[int], str | None]
+) -> dict[str, list[tuple[str, int]]]:
+    """Each field's `{value code: count}` as sorted `(value, count)` pairs (see `count_facets`)."""
+    return {name: _decoded(field, per_field.get(name, {}), regions) for name, field in FIELDS.items()}
 
 
 def _decoded(field: Field, per_code: Mapping[int, int], regions: Callable[[int], str | None]) -> list[tuple[str, int]]:
@@ -255,8 +264,9 @@ def _decoded(field: Field, per_code: Mapping[int, int], regions: Callable[[int],
                 if code & (1 << index):
                     values[language] = values.get(language, 0) + n
     else:
+        names = _VALUE_NAMES.get(field.name)
         for code, n in per_code.items():
-            value = decode_value(field, code, regions)
+            value = names.get(code) if names is not None else decode_value(field, code, regions)
             if value is not None:
                 values[value] = values.get(value, 0) + n
     return sorted(((value, n) for value, n in values.items() if n), key=lambda item: (-item[1], item[0]))

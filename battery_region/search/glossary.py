@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 
 from battery_region.search import analysis
-from battery_region.search.query import ConceptMatcher, Expansion, QueryWord, Terms, all_of
+from battery_region.search.query import ConceptMatcher, Expansion, Plan, QueryWord, Terms, all_of, build_plan
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ REFRESH_SECONDS = 30.0
 MAX_TERMS_PER_CONCEPT = 12
 MAX_EXPANSIONS = 40
 MAX_TERM_WORDS = 6
+PLANS_KEPT = 2000  # per index: the query plans `GlossaryIndex.plan` remembers
 
 LabelGroup = Mapping[str, Iterable[str]]
 LabelSource = Callable[[], Iterable[LabelGroup]]
@@ -87,6 +88,7 @@ def analyse_term(text: str, language: str) -> tuple[frozenset[str], ...]:
 class GlossaryIndex(ConceptMatcher):
     def __init__(self, concepts: Mapping[str, Sequence[tuple[str, str]]]) -> None:
         """`concepts`: key → [(language, term)], preferred terms first."""
+        self._plans: dict[str, Plan] = {}
         self.entries: dict[str, list[GlossaryEntry]] = {}
         self.by_first: dict[tuple[str, str], list[GlossaryEntry]] = {}
         for key, term_list in concepts.items():
@@ -109,6 +111,18 @@ class GlossaryIndex(ConceptMatcher):
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def plan(self, q: str) -> Plan:
+        """`build_plan(q, self)`, remembered for the `PLANS_KEPT` latest queries: a plan depends only on the
+        query and this (immutable) index, and analysing a query costs more than looking it up."""
+        plans = self._plans
+        found = plans.get(q)
+        if found is None:
+            found = build_plan(q, self)
+            if len(plans) >= PLANS_KEPT:
+                plans.pop(next(iter(plans)), None)  # the oldest
+            plans[q] = found
+        return found
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:

@@ -22,7 +22,7 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
 
 from django.db import connection
 from django.utils import timezone
@@ -43,7 +43,7 @@ from battery_region.search.backends.base import (
     Ranked,
     SearchBackend,
 )
-from battery_region.search.query import MAX_QUERY_CHARS, Expr, Plan, Without, analyse_query_word, build_plan
+from battery_region.search.query import MAX_QUERY_CHARS, Expr, Plan, Without, analyse_query_word
 from battery_region.search.snippets import Highlighter, best_snippet
 from battery_region.search.spelling import ranked_suggestions
 
@@ -170,7 +170,7 @@ def _replace_words(q: str, corrections: dict[str, str]) -> str:
 
 def _match(backend: SearchBackend, q: str, filters: Filters, offset: int, limit: int, texts: PageTexts) -> _Outcome:
     today = timezone.localdate()
-    plan = build_plan(q, glossary.get_index())
+    plan = glossary.get_index().plan(q)
     if plan.is_empty:
         return _Outcome(backend.count(None, filters, today), None)
 
@@ -189,7 +189,7 @@ def _match(backend: SearchBackend, q: str, filters: Filters, offset: int, limit:
         corrections = _corrections(backend, plan)
         if corrections:
             corrected_q = _replace_words(q, corrections)
-            corrected = build_plan(corrected_q, glossary.get_index())
+            corrected = glossary.get_index().plan(corrected_q)
             if not corrected.is_empty:
                 did_you_mean = corrected_q.strip()
                 plan = corrected
@@ -244,22 +244,25 @@ def _glossary_knows(word: str) -> bool:
 
 _SNIPPET_FIELDS = ("description", "programme__description", "programme__learning_outcomes")
 _TITLE_FIELDS = ("title", "programme__title")
+_TEXT_FIELDS = (*_SNIPPET_FIELDS, *_TITLE_FIELDS)  # per language, in this order
 
 
-def _text_columns(order: Sequence[str]) -> list[tuple[str, str]]:
-    """(key, SQL column over `o` offering and `p` programme) of the texts snippets are cut from."""
+@lru_cache(maxsize=8)
+def _text_columns(order: tuple[str, ...]) -> tuple[str, ...]:
+    """SQL columns (over `o` offering and `p` programme) of the texts snippets are cut from: `_TEXT_FIELDS`
+    for each language of `order`."""
     offering, programme = Offering._meta, Programme._meta
-    columns: list[tuple[str, str]] = []
+    columns: list[str] = []
     for code in order:
-        for name in (*_SNIPPET_FIELDS, *_TITLE_FIELDS):
+        for name in _TEXT_FIELDS:
             if name.startswith("programme__"):
                 field = programme.get_field(name.split("__", 1)[1] + "_" + code)
                 alias = "p"
             else:
                 field = offering.get_field(name + "_" + code)
                 alias = "o"
-            columns.append((f"{name}_{code}", f"{alias}.{getattr(field, 'column', field.name)}"))
-    return columns
+            columns.append(f"{alias}.{getattr(field, 'column', field.name)}")
+    return tuple(columns)
 
 
 def _join_texts() -> str:
@@ -270,49 +273,44 @@ def _join_texts() -> str:
     )
 
 
-def _page_texts(order: Sequence[str]) -> PageTexts:
+def _page_texts(order: tuple[str, ...]) -> PageTexts:
     """The snippet texts, read by `backend.search` with the page it ranks (no second query)."""
-    return PageTexts(_join_texts(), tuple(column for _key, column in _text_columns(order)))
+    return PageTexts(_join_texts(), _text_columns(order))
 
 
-def _snippet_rows(ids: list[int], order: Sequence[str]) -> list[dict[str, Any]]:
+def _snippet_rows(ids: list[int], order: tuple[str, ...]) -> dict[int, tuple[str | None, ...]]:
     """The texts snippets are cut from, in one plain query (no model instances: this is the hot path)."""
     offering, programme = Offering._meta, Programme._meta
-    columns = _text_columns(order)
     placeholders = ", ".join(["%s"] * len(ids))
     sql = (
-        f"SELECT o.{offering.pk.column}, {', '.join(column for _key, column in columns)}"
+        f"SELECT o.{offering.pk.column}, {', '.join(_text_columns(order))}"
         f" FROM {offering.db_table} o JOIN {programme.db_table} p ON p.{programme.pk.column} = o.programme_id"
         f" WHERE o.{offering.pk.column} IN ({placeholders})"
     )
     with connection.cursor() as cur:
         cur.execute(sql, ids)
-        return [
-            {"pk": row[0], **{key: value for (key, _column), value in zip(columns, row[1:], strict=True)}}
-            for row in cur.fetchall()
-        ]
+        return {row[0]: tuple(row[1:]) for row in cur.fetchall()}
 
 
 def _snippets(plan: Plan | None, ranked: Sequence[Ranked], language: str) -> dict[int, str]:
     if not ranked:
         return {}
-    order = fallback_order(language)
-    rows: list[dict[str, Any]]
+    order = tuple(fallback_order(language))
+    texts: dict[int, tuple[str | None, ...]]
     if all(hit.texts is not None for hit in ranked):
-        keys = [key for key, _column in _text_columns(order)]
-        rows = [{"pk": hit.offering_id, **dict(zip(keys, hit.texts or (), strict=True))} for hit in ranked]
+        texts = {hit.offering_id: hit.texts for hit in ranked if hit.texts is not None}
     else:
-        rows = _snippet_rows([hit.offering_id for hit in ranked], order)
+        texts = _snippet_rows([hit.offering_id for hit in ranked], order)
     highlighter = Highlighter(plan.highlight_tokens() if plan is not None else ())
+    width, snippet_fields = len(_TEXT_FIELDS), len(_SNIPPET_FIELDS)
+    slots = [(code, index * width) for index, code in enumerate(order)]
     result: dict[int, str] = {}
-    for row in rows:
-        candidates = [
-            (code, row[f"{name}_{code}"]) for code in order for name in _SNIPPET_FIELDS if row[f"{name}_{code}"]
-        ]
-        title = next((row[f"{name}_{code}"] for code in order for name in _TITLE_FIELDS if row[f"{name}_{code}"]), "")
+    for offering_id, row in texts.items():
+        candidates = [(code, text) for code, base in slots for text in row[base : base + snippet_fields] if text]
+        title = next((text for _code, base in slots for text in row[base + snippet_fields : base + width] if text), "")
         if plan is None:
             candidates = candidates[:1]
-        result[row["pk"]] = best_snippet(highlighter, candidates, title)
+        result[offering_id] = best_snippet(highlighter, candidates, title)
     return result
 
 
@@ -355,7 +353,7 @@ def search_catalogue(
     backend = get_backend()
     spec = _filter_spec(filters)
     offset = (page - 1) * page_size
-    outcome = _match(backend, q, spec, offset, page_size, _page_texts(fallback_order(code)))
+    outcome = _match(backend, q, spec, offset, page_size, _page_texts(tuple(fallback_order(code))))
     counted = outcome.counted
     ranked: list[Ranked] = []
     if offset < counted.total:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from html import escape
+from itertools import islice
 
 from battery_region.search import analysis
 
@@ -24,16 +25,23 @@ class Highlighter:
 
     def __init__(self, tokens: Iterable[str]) -> None:
         self.tokens = frozenset(tokens)
-        self._seen: dict[tuple[str, str], bool] = {}
+        self._seen: dict[str, dict[str, bool]] = {}  # language → word → matches
 
     def matches(self, word: str, language: str) -> bool:
-        key = (word, language)
-        hit = self._seen.get(key)
+        seen = self._seen.setdefault(language, {})
+        hit = seen.get(word)
         if hit is None:
             result = analysis.analyse_word(word, language)
-            hit = bool(self.tokens.intersection(result.lemmas) or self.tokens.intersection(result.parts))
-            self._seen[key] = hit
+            hit = seen[word] = bool(self.tokens.intersection(result.lemmas) or self.tokens.intersection(result.parts))
         return hit
+
+    def _first_match(self, words: Sequence[str], language: str) -> int | None:
+        seen = self._seen.setdefault(language, {})
+        for index, word in enumerate(words):
+            hit = seen.get(word)
+            if hit or (hit is None and self.matches(word, language)):
+                return index
+        return None
 
     def snippet(self, text: str, language: str, *, require_match: bool) -> str | None:
         """A window of `text` around the first match, with matches in <mark>; None if `require_match`
@@ -41,26 +49,30 @@ class Highlighter:
         text = unicodedata.normalize("NFC", text or "")[:MAX_SCAN_CHARS]
         if not text.strip():
             return None
-        spans = list(analysis.word_spans(text))
-        if not spans:
+        # Words as plain strings first (most texts scanned hold no match); positions only for the window.
+        words = analysis.WORD_RE.findall(text)
+        if not words:
             return escape(text[:200]) if not require_match else None
-        matches = self.matches
-        first = next((i for i, span in enumerate(spans) if matches(span.group(), language)), None)
+        first = self._first_match(words, language)
         if first is None and require_match:
             return None
         start_word = max(0, (first or 0) - WORDS_BEFORE)
-        end_word = min(len(spans), start_word + WINDOW_WORDS)
+        end_word = min(len(words), start_word + WINDOW_WORDS)
+        spans = list(islice(analysis.word_spans(text), end_word))
         start = 0 if start_word == 0 else spans[start_word].start()
-        end = len(text) if end_word == len(spans) else spans[end_word - 1].end()
+        end = len(text) if end_word == len(words) else spans[end_word - 1].end()
         # Escaping is per character, so the text between two marks is escaped in one piece.
         pieces: list[str] = ["…" if start > 0 else ""]
         cursor = start
         if first is not None:  # no word before `first` matches
+            seen = self._seen[language]
             for index in range(first, end_word):
                 span = spans[index]
-                if index == first or matches(span.group(), language):
+                word = words[index]
+                hit = seen.get(word)
+                if index == first or hit or (hit is None and self.matches(word, language)):
                     pieces.append(escape(text[cursor : span.start()]))
-                    pieces.append(f"<mark>{escape(span.group())}</mark>")
+                    pieces.append(f"<mark>{escape(word)}</mark>")
                     cursor = span.end()
         pieces.append(escape(text[cursor:end]))
         if end < len(text):

@@ -229,10 +229,10 @@ def facet_statement(
             " GROUP BY tier"
         )
     region = facets.REGION
+    fold_cte, fold_select = facets.fold_sql("m", filters.predicates)
     return (
-        f"WITH {', '.join([*leading_ctes, f'm AS MATERIALIZED ({inner})', *extra_ctes])}"
-        f"\nSELECT kind, k, cnt, NULL AS label, CAST(NULL AS DOUBLE PRECISION) AS score FROM ("
-        f"{facets.fold_sql('m', filters.predicates)}) folded"
+        f"WITH {', '.join([*leading_ctes, f'm AS MATERIALIZED ({inner})', fold_cte, *extra_ctes])}"
+        f"\nSELECT kind, k, cnt, NULL AS label, CAST(NULL AS DOUBLE PRECISION) AS score FROM ({fold_select}) folded"
         "\nUNION ALL SELECT 'm', COUNT(*), SUM(n), NULL, NULL FROM m"
         f"\nUNION ALL SELECT 'label', code, NULL, value, NULL FROM {REGION_LABELS}"
         f" WHERE field = 'region' AND code IN (SELECT (code >> {region.shift}) & {region.mask} FROM m)"
@@ -256,23 +256,32 @@ def read_counts(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Counte
 def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Counted, list[Ranked], int]:
     """`read_counts`, plus the size of the match set before the facet filters."""
     tiers = [0, 0, 0]
-    folded: dict[str, dict[int, int]] = {}
+    per_field: dict[str, dict[int, int]] = {}
     labels: dict[int, str] = {}
-    hits: list[Ranked] = []
-    matched = 0
+    hits: list[tuple[int, float]] = []
+    texts: list[str | None] = []
+    matched = total = 0
     for kind, key, count, label, score in rows:
         if kind == "hit":
-            hits.append(Ranked(int(key), float(score), tuple(json.loads(label)) if label is not None else None))
+            hits.append((int(key), float(score)))
+            texts.append(label)
         elif kind == "label":
             labels[int(key)] = label
+        elif kind == facets.TOTAL_KIND:
+            total = int(count or 0)
         elif kind == "tier":
             tiers[int(key)] = int(count or 0)
         elif kind == "m":
             matched = int(count or 0)
         else:
-            folded.setdefault(kind, {})[int(key)] = int(count)
-    total, facet_values = facets.count_folded(folded, filters.predicates, labels.get)
-    return Counted(total, facet_values, (tiers[0], tiers[1], tiers[2])), hits, matched
+            per_field.setdefault(kind, {})[int(key)] = int(count)
+    ranked = [Ranked(offering_id, score) for offering_id, score in hits]
+    if texts and all(text is not None for text in texts):
+        # One JSON document for the page's texts: one parse instead of one per hit.
+        parsed = json.loads("[" + ",".join(texts) + "]")  # type: ignore[arg-type]
+        ranked = [Ranked(hit.offering_id, hit.score, tuple(row)) for hit, row in zip(ranked, parsed, strict=True)]
+    counted = Counted(total, facets.decode_facets(per_field, labels.get), (tiers[0], tiers[1], tiers[2]))
+    return counted, ranked, matched
 
 
 def count_matches(inner: str, params: list[Any], filters: Filters, *, tiers: bool = False) -> Counted:

@@ -29,8 +29,6 @@ from battery_region.search.backends.base import (
     browse_tier_sql,
     count_matches,
     facet_statement,
-    rank_gate,
-    read_counts,
     read_statement,
 )
 from battery_region.search.query import All, Expr, Terms, Without, render_tsquery
@@ -41,6 +39,9 @@ MAX_POSITION = 16383
 MAX_POSITIONS_PER_LEXEME = 255
 TRIGRAM_THRESHOLD = 0.25
 STATISTICS_SECONDS = 60.0
+# An estimate is a sum of lexeme shares, so ORed synonyms overestimate: up to this many times `broad_limit`,
+# the match set is read once, capped, and only counted separately if it turns out broad.
+ESTIMATE_SLACK = 3
 
 
 def _quote(token: str) -> str:
@@ -220,45 +221,18 @@ class PostgresBackend(SearchBackend):
         texts: PageTexts | None = None,
     ) -> Found:
         estimate = self.statistics.estimate(full)
-        if estimate is not None and estimate <= self.broad_limit:
+        if estimate is None or estimate <= self.broad_limit * ESTIMATE_SLACK:
             found = self._search_ranking_first(full, original, filters, offset, limit, original_boost, texts)
             if found is not None:
                 return found
-        elif estimate is not None:
-            # Broad by the statistics: only count. PostgreSQL would read the match set a second time for the
-            # gated ranking even when the gate then keeps nothing; the caller ranks a window of it instead.
-            return Found(self.count(full, filters, timezone.localdate()), None)
-        return self._search_counting_first(full, original, filters, offset, limit, original_boost, texts)
+        # Broad: only count. The caller ranks a window of the newest matches instead of all of them.
+        return Found(self.count(full, filters, timezone.localdate()), None)
 
     @staticmethod
     def _hit_rows(select: str, texts: PageTexts | None) -> str:
         if texts is None:
             return f"\nUNION ALL SELECT 'hit', h.id, NULL, NULL, h.score FROM ({select}) h"
         return texts.tail(("h.id", "h.score"), select, "json_build_array({})::text")
-
-    def _search_counting_first(
-        self,
-        full: Expr,
-        original: Expr | None,
-        filters: Filters,
-        offset: int,
-        limit: int,
-        original_boost: float,
-        texts: PageTexts | None = None,
-    ) -> Found:
-        """Two reads of the match set in one statement: the counts, then, if they allow it, the ranking."""
-        inner, params = self._match_codes(full, filters)
-        select, select_params = self._ranking(
-            full, original, filters, None, original_boost, rank_gate(filters, self.broad_limit), offset, limit
-        )
-        sql = facet_statement(inner, filters, (), self._hit_rows(select, texts))
-        with connection.cursor() as cur:
-            cur.execute(sql, [*params, *select_params])
-            counted, hits = read_counts(cur.fetchall(), filters)
-        if not 0 < counted.total <= self.broad_limit:
-            return Found(counted, None)
-        hits.sort(key=lambda hit: (-hit.score, -hit.offering_id))
-        return Found(counted, hits)
 
     def _search_ranking_first(
         self,
@@ -270,15 +244,14 @@ class PostgresBackend(SearchBackend):
         original_boost: float,
         texts: PageTexts | None = None,
     ) -> Found | None:
-        """One read of the match set: each match's facet code and (if it passes the facet filters) score are
-        kept, then counted and ranked. Stops reading after `broad_limit` + 1 matches and returns None: the
-        statistics were wrong and the match set is broad (the caller counts first instead)."""
+        """One read of the match set, kept with each match's facet code and vector: counted, then ranked only
+        if it is not broad (the scores are computed from the kept vectors). Stops reading after `broad_limit`
+        + 1 matches and returns None: the match set is broad (the caller counts it and ranks a window)."""
         side = f" AND {filters.side_sql}" if filters.side_sql else ""
         score, score_params = self._score(full, original, original_boost)
         code_sql = filters.code_sql("facet_code")
-        scored = f"CASE WHEN {code_sql} THEN {score} END" if code_sql else score
         f_cte = (
-            f"f AS MATERIALIZED (SELECT offering_id, facet_code, {scored} AS score FROM search_document"
+            f"f AS MATERIALIZED (SELECT offering_id, facet_code, tsv FROM search_document"
             f" WHERE tsv @@ %s::tsquery{side} LIMIT {int(self.broad_limit) + 1})"
         )
         sql = facet_statement(
@@ -286,14 +259,15 @@ class PostgresBackend(SearchBackend):
             filters,
             (),
             self._hit_rows(
-                "SELECT offering_id AS id, score FROM f WHERE score IS NOT NULL"
+                f"SELECT offering_id AS id, {score} AS score FROM f"
+                f" WHERE (SELECT COUNT(*) FROM f) <= {int(self.broad_limit)}{' AND ' + code_sql if code_sql else ''}"
                 " ORDER BY score DESC, offering_id DESC LIMIT %s OFFSET %s",
                 texts,
             ),
             leading_ctes=[f_cte],
         )
         with connection.cursor() as cur:
-            cur.execute(sql, [*score_params, render_tsquery(full), *filters.side_params, limit, offset])
+            cur.execute(sql, [render_tsquery(full), *filters.side_params, *score_params, limit, offset])
             counted, hits, matched = read_statement(cur.fetchall(), filters)
         if matched > self.broad_limit:
             return None
@@ -346,7 +320,6 @@ class PostgresBackend(SearchBackend):
         filters: Filters,
         ids: IdRange | None,
         original_boost: float,
-        gate: str,
         offset: int,
         limit: int,
     ) -> tuple[str, list[Any]]:
@@ -366,7 +339,7 @@ class PostgresBackend(SearchBackend):
             range_params = [query]
         sql = (
             f"SELECT offering_id AS id, {score} AS score FROM search_document"
-            f" WHERE {match}{where}{' AND ' + gate if gate else ''}"
+            f" WHERE {match}{where}"
             " ORDER BY score DESC, offering_id DESC LIMIT %s OFFSET %s"
         )
         return sql, [*score_params, *range_params, *params, limit, offset]
@@ -382,7 +355,7 @@ class PostgresBackend(SearchBackend):
         original_boost: float,
         ids: IdRange | None = None,
     ) -> list[Ranked]:
-        sql, params = self._ranking(full, original, filters, ids, original_boost, "", offset, limit)
+        sql, params = self._ranking(full, original, filters, ids, original_boost, offset, limit)
         with connection.cursor() as cur:
             cur.execute(sql, params)
             rows = cur.fetchall()
