@@ -178,6 +178,11 @@ _GROUP_SPANS = tuple(
     for group in _BIT_GROUPS
 )
 TOTAL_KIND = ""  # the `fold_sql` row holding the total (every filter applied)
+# Per group: (field, shift within the group's key, mask) of each field, to split a folded key in one pass.
+_GROUP_SLICES = tuple(
+    tuple((field, field.shift - shift, field.mask) for field in group)
+    for group, (shift, _mask) in zip(_BIT_GROUPS, _GROUP_SPANS, strict=True)
+)
 # Code → value of the fields with a fixed table, as `decode_value` gives it (region and language aside).
 _VALUE_NAMES: dict[str, dict[int, str]] = {
     field.name: {
@@ -190,14 +195,15 @@ _VALUE_NAMES: dict[str, dict[int, str]] = {
 }
 
 
-def fold_sql(code_table: str, predicates: Sequence[Predicate]) -> tuple[str, str]:
+def fold_sql(code_table: str, predicates: Sequence[Predicate], *, split: bool = True) -> tuple[str, str]:
     """`count_facets` in SQL over `code_table(code, n)`: (a common table expression `g`, a SELECT of
-    `(kind, key, count)` rows over it), so that only the counts themselves reach Python.
+    `(kind, key, count)` rows over it), so that only a few dozen rows reach Python.
 
     `g` holds, as `g0`, `g1`, `g2`, the rows passing every filter counted per value of each group of
-    neighbouring bits, and as `o<i>` the rows failing only filter i counted per value of its field (a few
-    dozen rows). The SELECT splits these per field: kind = the field's name, key = its value code, count =
-    the matches with every *other* filter applied; plus one row of kind `TOTAL_KIND` with the total.
+    neighbouring bits, and as `o<i>` the rows failing only filter i counted per value of its field. With
+    `split`, the SELECT splits these per field: kind = the field's name, key = its value code, count = the
+    matches with every *other* filter applied; plus one row of kind `TOTAL_KIND` with the total. Without, it
+    returns `g` as it is, for `split_folded` (on engines where Python does that faster than more SQL).
     """
     conditions = [p.sql.format(c="code") for p in predicates]
     passing = f" WHERE {' AND '.join(conditions)}" if conditions else ""
@@ -213,17 +219,41 @@ def fold_sql(code_table: str, predicates: Sequence[Predicate]) -> tuple[str, str
             f"SELECT 'o{index}', ((code >> {field.shift}) & {field.mask}), SUM(n) FROM {code_table}"
             f" WHERE {' AND '.join(others)} GROUP BY 2"
         )
+    cte = "g AS MATERIALIZED (" + "\nUNION ALL ".join(folds) + ")"
+    if not split:
+        return cte, "SELECT kind, k, cnt FROM g"
     selects = [f"SELECT '{TOTAL_KIND}' AS kind, 0 AS k, SUM(cnt) AS cnt FROM g WHERE kind = 'g0'"]
-    for index, (group, (group_shift, _mask)) in enumerate(zip(_BIT_GROUPS, _GROUP_SPANS, strict=True)):
-        for field in group:
-            kinds = [f"'g{index}'", *(f"'o{i}'" for i, p in enumerate(predicates) if p.field == field.name)]
-            value = f"((k >> {field.shift - group_shift}) & {field.mask})"
-            if len(kinds) > 1:
-                value = f"CASE WHEN kind = 'g{index}' THEN {value} ELSE k END"
-            selects.append(
-                f"SELECT '{field.name}', {value}, SUM(cnt) FROM g WHERE kind IN ({', '.join(kinds)}) GROUP BY 2"
-            )
-    return "g AS MATERIALIZED (" + "\nUNION ALL ".join(folds) + ")", "\nUNION ALL ".join(selects)
+    for field in FIELDS.values():
+        selects.append(f"SELECT '{field.name}', k, SUM(cnt) FROM ({field_values_sql(field, predicates)}) v GROUP BY 2")
+    return cte, "\nUNION ALL ".join(selects)
+
+
+def split_folded(
+    folded: Mapping[str, Mapping[int, int]], predicates: Sequence[Predicate]
+) -> tuple[int, dict[str, dict[int, int]]]:
+    """`fold_sql`'s split, in Python: (total, field → value code → count) from the rows of `g`."""
+    per_field: dict[str, dict[int, int]] = {
+        p.field: dict(folded.get(f"o{index}", {})) for index, p in enumerate(predicates)
+    }
+    for index, slices in enumerate(_GROUP_SLICES):
+        counts = [per_field.setdefault(field.name, {}) for field, _shift, _mask in slices]
+        for key, n in folded.get(f"g{index}", {}).items():
+            for per_code, (_field, shift, mask) in zip(counts, slices, strict=True):
+                value_code = (key >> shift) & mask
+                per_code[value_code] = per_code.get(value_code, 0) + n
+    return sum(folded.get("g0", {}).values()), per_field
+
+
+def field_values_sql(field: Field, predicates: Sequence[Predicate]) -> str:
+    """A SELECT over `fold_sql`'s `g` of `(k, cnt)`: `field`'s value code and a count, for the rows passing
+    every filter but (possibly) the field's own."""
+    index = next(i for i, group in enumerate(_BIT_GROUPS) if field in group)
+    shift, _mask = _GROUP_SPANS[index]
+    kinds = [f"'g{index}'", *(f"'o{i}'" for i, p in enumerate(predicates) if p.field == field.name)]
+    value = f"((k >> {field.shift - shift}) & {field.mask})"
+    if len(kinds) > 1:
+        value = f"CASE WHEN kind = 'g{index}' THEN {value} ELSE k END"
+    return f"SELECT {value} AS k, cnt FROM g WHERE kind IN ({', '.join(kinds)})"
 
 
 def count_facets(

@@ -216,9 +216,11 @@ def facet_statement(
     *,
     tiers: bool = False,
     leading_ctes: Sequence[str] = (),
+    split: bool = True,
 ) -> str:
     """One statement over the match set `inner` (rows of facet code, tier and count, as `m`) giving
-    `(kind, key, count, label, score)` rows: the counts of `facets.fold_sql`, the size of the match set (`m`:
+    `(kind, key, count, label, score)` rows: the counts of `facets.fold_sql` (split per field in SQL if
+    `split`, else by `read_statement`), the size of the match set (`m`:
     the count is the number of matches), the values of its region codes (`label`), the browse tier sizes
     (`tier`, if `tiers`), then `tail`."""
     tier_rows = ""
@@ -229,13 +231,13 @@ def facet_statement(
             " GROUP BY tier"
         )
     region = facets.REGION
-    fold_cte, fold_select = facets.fold_sql("m", filters.predicates)
+    fold_cte, fold_select = facets.fold_sql("m", filters.predicates, split=split)
     return (
         f"WITH {', '.join([*leading_ctes, f'm AS MATERIALIZED ({inner})', fold_cte, *extra_ctes])}"
         f"\nSELECT kind, k, cnt, NULL AS label, CAST(NULL AS DOUBLE PRECISION) AS score FROM ({fold_select}) folded"
         "\nUNION ALL SELECT 'm', COUNT(*), SUM(n), NULL, NULL FROM m"
         f"\nUNION ALL SELECT 'label', code, NULL, value, NULL FROM {REGION_LABELS}"
-        f" WHERE field = 'region' AND code IN (SELECT (code >> {region.shift}) & {region.mask} FROM m)"
+        f" WHERE field = 'region' AND code IN (SELECT k FROM ({facets.field_values_sql(region, filters.predicates)}) r)"
         f"{tier_rows}{tail}"
     )
 
@@ -257,6 +259,7 @@ def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Cou
     """`read_counts`, plus the size of the match set before the facet filters."""
     tiers = [0, 0, 0]
     per_field: dict[str, dict[int, int]] = {}
+    folded: dict[str, dict[int, int]] = {}  # `g` rows, when the engine leaves the split to Python
     labels: dict[int, str] = {}
     hits: list[tuple[int, float]] = []
     texts: list[str | None] = []
@@ -273,8 +276,12 @@ def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Cou
             tiers[int(key)] = int(count or 0)
         elif kind == "m":
             matched = int(count or 0)
-        else:
+        elif kind in facets.FIELDS:
             per_field.setdefault(kind, {})[int(key)] = int(count)
+        else:
+            folded.setdefault(kind, {})[int(key)] = int(count)
+    if folded:
+        total, per_field = facets.split_folded(folded, filters.predicates)
     ranked = [Ranked(offering_id, score) for offering_id, score in hits]
     if texts and all(text is not None for text in texts):
         # One JSON document for the page's texts: one parse instead of one per hit.
@@ -284,12 +291,14 @@ def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Cou
     return counted, ranked, matched
 
 
-def count_matches(inner: str, params: list[Any], filters: Filters, *, tiers: bool = False) -> Counted:
+def count_matches(
+    inner: str, params: list[Any], filters: Filters, *, tiers: bool = False, split: bool = True
+) -> Counted:
     """Total, facets (and browse tier sizes) of the match set `inner` (rows of facet code, tier and count).
 
     Shared by both backends: only `inner`, the engine's match query, differs between them.
     """
     with connection.cursor() as cur:
-        cur.execute(facet_statement(inner, filters, tiers=tiers), params)
+        cur.execute(facet_statement(inner, filters, tiers=tiers, split=split), params)
         counted, _hits = read_counts(cur.fetchall(), filters)
     return counted
