@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 CODE_BITS = 34
 CODE_MASK = (1 << CODE_BITS) - 1
@@ -195,7 +196,8 @@ _VALUE_NAMES: dict[str, dict[int, str]] = {
 }
 
 
-def fold_sql(code_table: str, predicates: Sequence[Predicate], *, split: bool = True) -> tuple[str, str]:
+@lru_cache(maxsize=256)
+def fold_sql(code_table: str, predicates: tuple[Predicate, ...], *, split: bool = True) -> tuple[str, str]:
     """`count_facets` in SQL over `code_table(code, n)`: (a common table expression `g`, a SELECT of
     `(kind, key, count)` rows over it), so that only a few dozen rows reach Python.
 

@@ -47,12 +47,10 @@ class Highlighter:
         """A window of `text` around the first match, with matches in <mark>; None if `require_match`
         and nothing matches."""
         text = unicodedata.normalize("NFC", text or "")[:MAX_SCAN_CHARS]
-        if not text.strip():
-            return None
         # Words as plain strings first (most texts scanned hold no match); positions only for the window.
         words = analysis.WORD_RE.findall(text)
         if not words:
-            return escape(text[:200]) if not require_match else None
+            return escape(text[:200]) if not require_match and text.strip() else None
         first = self._first_match(words, language)
         if first is None and require_match:
             return None
@@ -71,8 +69,8 @@ class Highlighter:
                 word = words[index]
                 hit = seen.get(word)
                 if index == first or hit or (hit is None and self.matches(word, language)):
-                    pieces.append(escape(text[cursor : span.start()]))
-                    pieces.append(f"<mark>{escape(word)}</mark>")
+                    # A word is letters and digits only (`WORD_RE`): nothing in it to escape.
+                    pieces.append(f"{escape(text[cursor : span.start()])}<mark>{word}</mark>")
                     cursor = span.end()
         pieces.append(escape(text[cursor:end]))
         if end < len(text):

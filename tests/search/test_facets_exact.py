@@ -106,7 +106,7 @@ def test_fold_sql_equals_count_facets(split: bool) -> None:
     for _round in range(40):
         rows = [(_random_code(rnd), rnd.randint(1, 5)) for _ in range(rnd.randint(1, 60))]
         predicates = _random_predicates(rnd)
-        fold_cte, fold_select = facets.fold_sql("m", predicates, split=split)
+        fold_cte, fold_select = facets.fold_sql("m", tuple(predicates), split=split)
         values = ", ".join(f"({code}, {n})" for code, n in rows)
         sql = f"WITH m(code, n) AS (VALUES {values}), {fold_cte} SELECT kind, k, cnt, NULL, NULL FROM ({fold_select}) f"
         with connection.cursor() as cur:

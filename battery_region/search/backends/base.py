@@ -109,7 +109,7 @@ class SearchBackend(ABC):
     vendor: str = ""
     # Above this many matches, the newest `broad_pool` or so are ranked first (see `newest_window`).
     broad_limit: int = 3000
-    broad_pool: int = 1500
+    broad_pool: int = 600
 
     # -- writing
     @abstractmethod

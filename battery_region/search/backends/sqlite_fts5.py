@@ -67,7 +67,7 @@ def _adapt_datetime(value: dt.datetime | None) -> Any:
 class SqliteFts5Backend(SearchBackend):
     vendor = "sqlite"
     broad_limit = 3000
-    broad_pool = 1500
+    broad_pool = 600  # as PostgreSQL's: both engines rank the same newest matches first
 
     # -- writing -------------------------------------------------------------------------------------
     def write(self, documents: Sequence[IndexedDocument]) -> None:
