@@ -203,9 +203,16 @@ def chunked(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def browse_tier_sql(today_param: str = "%s") -> str:
-    """0 = starts today or later, 1 = no start date (continuous, individual), 2 = started already."""
-    return f"CASE WHEN start_date IS NULL THEN 1 WHEN start_date >= {today_param} THEN 0 ELSE 2 END"
+def browse_codes_sql(side_sql: str) -> str:
+    """The match set of an empty query (every indexed offering passing `side_sql`) as `m` rows: facet code,
+    count, and of those the browse tiers 0 (starts on the date given as the first parameter or later) and 1
+    (no start date: continuous, individual); tier 2 (started already) is the rest. One group per code, so
+    the covering index on (facet_code, start_date) is read in order, without sorting."""
+    return (
+        "SELECT facet_code AS code, COUNT(*) AS n, SUM(CASE WHEN start_date >= %s THEN 1 ELSE 0 END) AS t0,"
+        " SUM(CASE WHEN start_date IS NULL THEN 1 ELSE 0 END) AS t1 FROM search_document"
+        f"{' WHERE ' + side_sql if side_sql else ''} GROUP BY facet_code"
+    )
 
 
 def facet_statement(
@@ -218,7 +225,8 @@ def facet_statement(
     leading_ctes: Sequence[str] = (),
     split: bool = True,
 ) -> str:
-    """One statement over the match set `inner` (rows of facet code, tier and count, as `m`) giving
+    """One statement over the match set `inner` (rows of facet code and count, as `m`; with `tiers`, the
+    browse tier counts of `browse_codes_sql` too) giving
     `(kind, key, count, label, score)` rows: the counts of `facets.fold_sql` (split per field in SQL if
     `split`, else by `read_statement`), the size of the match set (`m`:
     the count is the number of matches), the values of its region codes (`label`), the browse tier sizes
@@ -226,9 +234,10 @@ def facet_statement(
     tier_rows = ""
     if tiers:
         where = filters.code_sql("code")
-        tier_rows = (
-            f"\nUNION ALL SELECT 'tier', tier, SUM(n), NULL, NULL FROM m{' WHERE ' + where if where else ''}"
-            " GROUP BY tier"
+        where = f" WHERE {where}" if where else ""
+        tier_rows = "".join(
+            f"\nUNION ALL SELECT 'tier', {tier}, SUM({count}), NULL, NULL FROM m{where}"
+            for tier, count in ((0, "t0"), (1, "t1"), (2, "n - t0 - t1"))
         )
     region = facets.REGION
     fold_cte, fold_select = facets.fold_sql("m", filters.predicates, split=split)
@@ -294,7 +303,7 @@ def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Cou
 def count_matches(
     inner: str, params: list[Any], filters: Filters, *, tiers: bool = False, split: bool = True
 ) -> Counted:
-    """Total, facets (and browse tier sizes) of the match set `inner` (rows of facet code, tier and count).
+    """Total, facets (and browse tier sizes) of the match set `inner` (`m` rows of `facet_statement`).
 
     Shared by both backends: only `inner`, the engine's match query, differs between them.
     """

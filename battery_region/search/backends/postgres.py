@@ -26,7 +26,7 @@ from battery_region.search.backends.base import (
     PageTexts,
     Ranked,
     SearchBackend,
-    browse_tier_sql,
+    browse_codes_sql,
     count_matches,
     facet_statement,
     read_statement,
@@ -196,18 +196,14 @@ class PostgresBackend(SearchBackend):
     def _match_codes(self, expr: Expr, filters: Filters) -> tuple[str, list[Any]]:
         side = f" AND {filters.side_sql}" if filters.side_sql else ""
         inner = (
-            "SELECT facet_code AS code, 0 AS tier, COUNT(*) AS n FROM search_document"
+            "SELECT facet_code AS code, COUNT(*) AS n FROM search_document"
             f" WHERE tsv @@ %s::tsquery{side} GROUP BY facet_code"
         )
         return inner, [render_tsquery(expr), *filters.side_params]
 
     def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:
         if expr is None:
-            side = f" AND {filters.side_sql}" if filters.side_sql else ""
-            inner = (
-                f"SELECT facet_code AS code, {browse_tier_sql()} AS tier, COUNT(*) AS n FROM search_document"
-                f" WHERE TRUE{side} GROUP BY facet_code, tier"
-            )
+            inner = browse_codes_sql(filters.side_sql)
             params: list[Any] = [today, *filters.side_params]
         else:
             inner, params = self._match_codes(expr, filters)
@@ -260,7 +256,7 @@ class PostgresBackend(SearchBackend):
             f" WHERE tsv @@ %s::tsquery{side} LIMIT {int(self.broad_limit) + 1})"
         )
         sql = facet_statement(
-            "SELECT facet_code AS code, 0 AS tier, COUNT(*) AS n FROM f GROUP BY facet_code",
+            "SELECT facet_code AS code, COUNT(*) AS n FROM f GROUP BY facet_code",
             filters,
             (),
             self._hit_rows(

@@ -29,7 +29,7 @@ from battery_region.search.backends.base import (
     PageTexts,
     Ranked,
     SearchBackend,
-    browse_tier_sql,
+    browse_codes_sql,
     chunked,
     count_matches,
     facet_statement,
@@ -155,18 +155,14 @@ class SqliteFts5Backend(SearchBackend):
     def _match_codes(self, expr: Expr, filters: Filters) -> tuple[str, list[Any]]:
         side, side_params = self._side(filters)
         inner = (
-            f"SELECT ({FTS_TABLE}.rowid & {MASK}) AS code, 0 AS tier, COUNT(*) AS n FROM {FTS_TABLE}"
+            f"SELECT ({FTS_TABLE}.rowid & {MASK}) AS code, COUNT(*) AS n FROM {FTS_TABLE}"
             f" WHERE {FTS_TABLE} MATCH %s{side} GROUP BY 1"
         )
         return inner, [render_fts5(expr), *side_params]
 
     def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:
         if expr is None:
-            side = f" WHERE {filters.side_sql}" if filters.side_sql else ""
-            inner = (
-                f"SELECT facet_code AS code, {browse_tier_sql()} AS tier, COUNT(*) AS n FROM search_document"
-                f"{side} GROUP BY facet_code, tier"
-            )
+            inner = browse_codes_sql(filters.side_sql)
             params: list[Any] = [_adapt_date(today), *filters.side_params]
         else:
             inner, params = self._match_codes(expr, filters)
