@@ -354,7 +354,8 @@ def search_catalogue(
     backend = get_backend()
     spec = _filter_spec(filters)
     offset = (page - 1) * page_size
-    outcome = _match(backend, q, spec, offset, page_size, _page_texts(tuple(fallback_order(code))))
+    texts = _page_texts(tuple(fallback_order(code)))
+    outcome = _match(backend, q, spec, offset, page_size, texts)
     counted = outcome.counted
     ranked: list[Ranked] = []
     if offset < counted.total:
@@ -381,6 +382,7 @@ def search_catalogue(
                         limit=wanted,
                         original_boost=ORIGINAL_BOOST,
                         ids=tier.ids,
+                        texts=texts,
                     )
                 ranked.extend(page_hits)
                 wanted -= len(page_hits)

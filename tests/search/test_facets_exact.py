@@ -16,7 +16,7 @@ from battery_region.search.backends import get_backend
 from battery_region.search.backends.base import Filters
 from battery_region.search.indexing import index_offerings
 from battery_region.search.query import AnyOf, Terms, Without, render_fts5, with_repeated
-from battery_region.search.service import search_catalogue
+from battery_region.search.service import _page_texts, search_catalogue
 from tests.factories import OrganisationFactory
 from tests.search.factories import offering
 
@@ -253,6 +253,17 @@ def test_the_page_ranked_with_the_counts_is_the_ranking_page(catalogue: list[Off
     for offset, limit in [(0, 5), (5, 5), (3, 50)]:
         found = backend.search(full, original, filters, offset=offset, limit=limit, original_boost=1.0)
         ranked = backend.rank(full, original, filters, offset=offset, limit=limit, original_boost=1.0)
+        with_texts = backend.rank(
+            full,
+            original,
+            filters,
+            offset=offset,
+            limit=limit,
+            original_boost=1.0,
+            texts=_page_texts(("fi", "sv", "en")),
+        )
+        assert [(hit.offering_id, hit.score) for hit in with_texts] == [(hit.offering_id, hit.score) for hit in ranked]
+        assert all(hit.texts is not None and len(hit.texts) == 15 for hit in with_texts)
         assert found.counted.total == backend.count(full, filters, None).total  # type: ignore[arg-type]
         if strategy == "broad_by_statistics" and backend.vendor == "postgresql":
             assert found.page is None  # only counted: the caller ranks (the page is `ranked`)

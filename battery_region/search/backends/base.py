@@ -80,11 +80,19 @@ class PageTexts:
         """`UNION ALL` rows `('hit', id, NULL, texts as a JSON array, score)` over the subquery `hits`;
         `json_array` is the engine's JSON array text of `{}`."""
         offering_id, score = id_score
-        array = json_array.format(", ".join(self.columns))
-        return (
-            f"\nUNION ALL SELECT 'hit', {offering_id}, NULL, {array}, {score}"
-            f" FROM ({hits}) h {self.join.format(id=offering_id)}"
-        )
+        array = self._array(json_array)
+        return f"\nUNION ALL SELECT 'hit', {offering_id}, NULL, {array}, {score}{self._source(id_score, hits)}"
+
+    def select(self, id_score: tuple[str, str], hits: str, json_array: str) -> str:
+        """Rows `(id, score, texts as a JSON array)` over the subquery `hits`, in no particular order."""
+        offering_id, score = id_score
+        return f"SELECT {offering_id}, {score}, {self._array(json_array)}{self._source(id_score, hits)}"
+
+    def _array(self, json_array: str) -> str:
+        return json_array.format(", ".join(self.columns))
+
+    def _source(self, id_score: tuple[str, str], hits: str) -> str:
+        return f" FROM ({hits}) h {self.join.format(id=id_score[0])}"
 
 
 @dataclass(frozen=True)
@@ -162,10 +170,11 @@ class SearchBackend(ABC):
         limit: int,
         original_boost: float,
         ids: IdRange | None = None,
+        texts: PageTexts | None = None,
     ) -> list[Ranked]:
         """A page of the match set of `full` (within `ids`), best first; documents that also match
         `original` (the query as typed, without glossary expansion) get `original_boost` times their score
-        for it on top."""
+        for it on top. The hits carry the `texts` columns."""
 
     @abstractmethod
     def newest_window(self, expr: Expr, filters: Filters, total: int) -> tuple[int, int] | None:
@@ -291,13 +300,31 @@ def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Cou
             folded.setdefault(kind, {})[int(key)] = int(count)
     if folded:
         total, per_field = facets.split_folded(folded, filters.predicates)
-    ranked = [Ranked(offering_id, score) for offering_id, score in hits]
-    if texts and all(text is not None for text in texts):
-        # One JSON document for the page's texts: one parse instead of one per hit.
-        parsed = json.loads("[" + ",".join(texts) + "]")  # type: ignore[arg-type]
-        ranked = [Ranked(hit.offering_id, hit.score, tuple(row)) for hit, row in zip(ranked, parsed, strict=True)]
     counted = Counted(total, facets.decode_facets(per_field, labels.get), (tiers[0], tiers[1], tiers[2]))
-    return counted, ranked, matched
+    return counted, ranked_hits(hits, texts), matched
+
+
+def ranked_select(id_score: tuple[str, str], hits: str, texts: PageTexts | None, json_array: str) -> str:
+    """Rows `(id, score, texts as a JSON array or NULL)` over the ranking subquery `hits`, for `read_ranked`."""
+    if texts is None:
+        return f"SELECT {id_score[0]}, {id_score[1]}, NULL FROM ({hits}) h"
+    return texts.select(id_score, hits, json_array)
+
+
+def read_ranked(rows: list[Sequence[Any]]) -> list[Ranked]:
+    """The rows of `ranked_select`, best first (score, then the newer offering; a join does not keep the
+    ranking's order)."""
+    rows.sort(key=lambda row: (-row[1], -row[0]))
+    return ranked_hits([(int(row[0]), float(row[1])) for row in rows], [row[2] for row in rows])
+
+
+def ranked_hits(hits: Sequence[tuple[int, float]], texts: Sequence[str | None]) -> list[Ranked]:
+    """`Ranked` hits from (offering id, score) pairs, carrying their texts (JSON arrays) when every hit has
+    them: the page's texts are parsed as one JSON document, not one per hit."""
+    if texts and all(text is not None for text in texts):
+        parsed = json.loads("[" + ",".join(texts) + "]")  # type: ignore[arg-type]
+        return [Ranked(offering_id, score, tuple(row)) for (offering_id, score), row in zip(hits, parsed, strict=True)]
+    return [Ranked(offering_id, score) for offering_id, score in hits]
 
 
 def count_matches(

@@ -29,6 +29,8 @@ from battery_region.search.backends.base import (
     browse_codes_sql,
     count_matches,
     facet_statement,
+    ranked_select,
+    read_ranked,
     read_statement,
 )
 from battery_region.search.query import All, Expr, Terms, Without, render_tsquery
@@ -357,12 +359,12 @@ class PostgresBackend(SearchBackend):
         limit: int,
         original_boost: float,
         ids: IdRange | None = None,
+        texts: PageTexts | None = None,
     ) -> list[Ranked]:
         sql, params = self._ranking(full, original, filters, ids, original_boost, offset, limit)
         with connection.cursor() as cur:
-            cur.execute(sql, params)
-            rows = cur.fetchall()
-        return [Ranked(int(offering_id), float(score)) for offering_id, score in rows]
+            cur.execute(ranked_select(("h.id", "h.score"), sql, texts, "json_build_array({})::text"), params)
+            return read_ranked(cur.fetchall())
 
     def browse(
         self, filters: Filters, *, offset: int, limit: int, today: dt.date, tiers: tuple[int, int, int]

@@ -34,7 +34,9 @@ from battery_region.search.backends.base import (
     count_matches,
     facet_statement,
     rank_gate,
+    ranked_select,
     read_counts,
+    read_ranked,
 )
 from battery_region.search.query import Expr, render_fts5, with_repeated
 
@@ -286,13 +288,17 @@ class SqliteFts5Backend(SearchBackend):
         limit: int,
         original_boost: float,
         ids: IdRange | None = None,
+        texts: PageTexts | None = None,
     ) -> list[Ranked]:
         ranking = self._ranking(full, original, filters, ids, original_boost, "", offset, limit)
         with_clause = f"WITH {', '.join(ranking.ctes)} " if ranking.ctes else ""
+        hit = (f"(h.rid >> {facets.CODE_BITS})", "-h.score")
         with connection.cursor() as cur:
-            cur.execute(with_clause + ranking.select, [*ranking.cte_params, *ranking.select_params])
-            rows = cur.fetchall()
-        return [Ranked(facets.offering_id_from_rowid(rowid), -float(score)) for rowid, score in rows]
+            cur.execute(
+                with_clause + ranked_select(hit, ranking.select, texts, "json_array({})"),
+                [*ranking.cte_params, *ranking.select_params],
+            )
+            return read_ranked(cur.fetchall())
 
     def browse(
         self, filters: Filters, *, offset: int, limit: int, today: dt.date, tiers: tuple[int, int, int]
