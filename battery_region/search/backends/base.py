@@ -155,9 +155,10 @@ class SearchBackend(ABC):
         original_boost: float,
         texts: PageTexts | None = None,
     ) -> Found:
-        """`count(full)` and, unless the match set is empty or broad (more than `broad_limit` matches),
-        `rank(full, original, ...)` for the page at `offset`, in one statement: the match set is counted
-        first and only ranked when that count allows it. The page's hits carry the `texts` columns."""
+        """`count(full)` and, unless the match set is empty or broad (more than `broad_limit` matches, or so
+        by the engine's estimate), `rank(full, original, ...)` for the page at `offset`, in one statement
+        that ranks only when the count allows it. The page's hits carry the `texts` columns; `page` is None
+        when nothing was ranked (the caller then ranks, a window of the newest matches for a broad set)."""
 
     @abstractmethod
     def rank(
@@ -234,12 +235,11 @@ def facet_statement(
     leading_ctes: Sequence[str] = (),
     split: bool = True,
 ) -> str:
-    """One statement over the match set `inner` (rows of facet code and count, as `m`; with `tiers`, the
-    browse tier counts of `browse_codes_sql` too) giving
-    `(kind, key, count, label, score)` rows: the counts of `facets.fold_sql` (split per field in SQL if
-    `split`, else by `read_statement`), the size of the match set (`m`:
-    the count is the number of matches), the values of its region codes (`label`), the browse tier sizes
-    (`tier`, if `tiers`), then `tail`."""
+    """One statement over the match set `inner` (rows of facet code and count, as `m`; with `tiers`, also
+    the browse tier counts of `browse_codes_sql`) giving `(kind, key, count, label, score)` rows: the counts
+    of `facets.fold_sql` (split per field by the database if `split`, else by `read_statement`), the size of
+    the match set (`m`: the count is the number of matches), the values of its region codes (`label`), the
+    browse tier sizes (`tier`, if `tiers`), then `tail`."""
     tier_rows = ""
     if tiers:
         where = filters.code_sql("code")
