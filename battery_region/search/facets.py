@@ -267,17 +267,21 @@ def count_facets(
     other countries' counts); the total applies every filter. Values are sorted by count (then value);
     zero counts, codes without a value and values outside the fixed tables are left out.
     """
-    total = 0
-    per_field: dict[str, dict[int, int]] = {name: {} for name in FIELDS}
+    # The Python twin of `fold_sql`'s `g`, then the same split PostgreSQL uses (`split_folded`).
+    folded: dict[str, dict[int, int]] = {}
     for code, n in rows:
-        failed = [predicate.field for predicate in predicates if not predicate.test(code)]
+        failed = [index for index, predicate in enumerate(predicates) if not predicate.test(code)]
         if not failed:
-            total += n
-        counted = FIELDS.values() if not failed else [FIELDS[failed[0]]] if len(failed) == 1 else []
-        for field in counted:
-            counts = per_field[field.name]
+            for index, (shift, mask) in enumerate(_GROUP_SPANS):
+                counts = folded.setdefault(f"g{index}", {})
+                key = (code >> shift) & mask
+                counts[key] = counts.get(key, 0) + n
+        elif len(failed) == 1:
+            field = FIELDS[predicates[failed[0]].field]
+            counts = folded.setdefault(f"o{failed[0]}", {})
             value_code = (code >> field.shift) & field.mask
             counts[value_code] = counts.get(value_code, 0) + n
+    total, per_field = split_folded(folded, predicates)
     return total, decode_facets(per_field, regions)
 
 

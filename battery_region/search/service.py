@@ -273,6 +273,7 @@ def _join_texts() -> str:
     )
 
 
+@lru_cache(maxsize=8)
 def _page_texts(order: tuple[str, ...]) -> PageTexts:
     """The snippet texts, read by `backend.search` with the page it ranks (no second query)."""
     return PageTexts(_join_texts(), _text_columns(order))
