@@ -150,6 +150,9 @@ class _Tier:
     original: Expr | None
     size: int
     ids: IdRange | None = None
+    page: list[Ranked] | None = None  # the requested page of this tier, when `backend.search` ranked it
+    window_known: bool = False  # `backend.search` chose the newest window (`window`) already
+    window: tuple[int, int] | None = None
 
 
 @dataclass
@@ -158,7 +161,6 @@ class _Outcome:
     plan: Plan | None
     tiers: list[_Tier] = field(default_factory=list)
     did_you_mean: str | None = None
-    first_page: list[Ranked] | None = None  # the requested page of tiers[0], when `backend.search` ranked it
 
 
 def _replace_words(q: str, corrections: dict[str, str]) -> str:
@@ -202,7 +204,11 @@ def _match(backend: SearchBackend, q: str, filters: Filters, offset: int, limit:
             if split_found.counted.total:
                 strict, found = split, split_found
     counted = found.counted
-    tiers = [_Tier(strict, plan.original(), counted.total)] if strict is not None and counted.total else []
+    tiers = (
+        [_Tier(strict, plan.original(), counted.total, None, found.page, found.window_known, found.window)]
+        if strict is not None and counted.total
+        else []
+    )
     if counted.total < TIER_MIN_RESULTS:
         # AND first, then the rest: too few documents have every word, so those that have some of them
         # follow, ranked after the complete matches.
@@ -213,7 +219,7 @@ def _match(backend: SearchBackend, q: str, filters: Filters, offset: int, limit:
             if loose_counted.total > counted.total:
                 tiers.append(_Tier(rest, plan.any_original(), loose_counted.total - counted.total))
                 counted = loose_counted
-    return _Outcome(counted, plan, tiers, did_you_mean, found.page if tiers else None)
+    return _Outcome(counted, plan, tiers, did_you_mean)
 
 
 def _corrections(backend: SearchBackend, plan: Plan) -> dict[str, str]:
@@ -320,12 +326,15 @@ def _split_broad_tiers(backend: SearchBackend, tiers: list[_Tier], filters: Filt
     matches first, then the rest, so no query scores tens of thousands of documents for page one and
     every page follows the same order. Split lazily: later parts are only looked at for deep pages."""
     for tier in tiers:
-        window = backend.newest_window(tier.expr, filters, tier.size) if tier.size > backend.broad_limit else None
+        if tier.size <= backend.broad_limit:
+            yield tier
+            continue
+        window = tier.window if tier.window_known else backend.newest_window(tier.expr, filters, tier.size)
         if window is None:
             yield tier
             continue
         low, count = window
-        yield _Tier(tier.expr, tier.original, count, IdRange(low=low))
+        yield _Tier(tier.expr, tier.original, count, IdRange(low=low), tier.page if tier.window_known else None)
         yield _Tier(tier.expr, tier.original, tier.size - count, IdRange(high=low))
 
 
@@ -372,8 +381,8 @@ def search_catalogue(
                 if skip >= tier.size:
                     skip -= tier.size
                     continue
-                if outcome.first_page is not None and tier is outcome.tiers[0]:
-                    page_hits = outcome.first_page  # ranked with the counts, at this offset and size
+                if tier.page is not None:
+                    page_hits = tier.page  # ranked with the counts, at this offset and size
                 else:
                     page_hits = backend.rank(
                         tier.expr,

@@ -111,7 +111,7 @@ def test_fold_sql_equals_count_facets(split: bool) -> None:
         sql = f"WITH m(code, n) AS (VALUES {values}), {fold_cte} SELECT kind, k, cnt, NULL, NULL FROM ({fold_select}) f"
         with connection.cursor() as cur:
             cur.execute(sql)
-            counted, _hits, _matched = read_statement(cur.fetchall(), Filters(tuple(predicates)))
+            counted = read_statement(cur.fetchall(), Filters(tuple(predicates))).counted
         assert (counted.total, counted.facets) == facets.count_facets(rows, predicates, {}.get)
 
 
@@ -287,3 +287,51 @@ def test_a_wrong_estimate_still_counts_everything(catalogue: list[Offering], mon
     assert page.total == len(catalogue)
     assert sum(n for _value, n in page.facets["open_for_exchange"]) == len(catalogue)
     assert len(page.items) == 4
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("filters", [{}, {"country": "FI"}, {"country": "SE", "mode": "online"}])
+def test_a_window_chosen_with_the_counts_is_the_newest_window(
+    catalogue: list[Offering], monkeypatch: pytest.MonkeyPatch, filters: dict[str, str]
+) -> None:
+    """An engine that picks the newest window of a broad match set in the counting statement picks the
+    window `newest_window` gives, and ranks its page as `rank` does over that window."""
+    from battery_region.search import glossary
+    from battery_region.search.backends.base import IdRange
+    from battery_region.search.query import build_plan
+
+    backend = get_backend()
+    statistics = getattr(backend, "statistics", None)
+    if statistics is not None:
+        monkeypatch.setattr(statistics, "estimate", lambda expr: 1e12)
+    monkeypatch.setattr(backend, "broad_limit", 3)
+    monkeypatch.setattr(backend, "broad_pool", 4)
+    plan = build_plan("koulutus", glossary.get_index())
+    full, original = plan.full(), plan.original()
+    assert full is not None
+    spec = Filters(
+        predicates=tuple(facets.facet_predicate(name, value, {}) for name, value in filters.items())  # type: ignore[misc]
+    )
+    windows = 0
+    for offset, limit in [(0, 2), (2, 3), (1, 50)]:
+        found = backend.search(full, original, spec, offset=offset, limit=limit, original_boost=1.0)
+        assert found.counted.total == backend.count(full, spec, None).total  # type: ignore[arg-type]
+        if not found.window_known:
+            if found.counted.total > backend.broad_limit:
+                assert found.page is None  # the caller chooses the window and ranks it
+            continue
+        assert found.window == backend.newest_window(full, spec, found.counted.total)
+        if found.window is None:
+            assert found.page is None
+            continue
+        windows += 1
+        ranked = backend.rank(
+            full, original, spec, offset=offset, limit=limit, original_boost=1.0, ids=IdRange(low=found.window[0])
+        )
+        assert found.page is not None
+        # (ts_rank is single precision: the statements may pass it on as real or as double precision)
+        assert [(hit.offering_id, round(hit.score, 6)) for hit in found.page] == [
+            (hit.offering_id, round(hit.score, 6)) for hit in ranked
+        ]
+    if backend.vendor == "postgresql" and not filters:
+        assert windows  # the statement did choose a window here

@@ -7,7 +7,7 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -104,10 +104,15 @@ class Counted:
 
 @dataclass(frozen=True)
 class Found:
-    """What `search` returns: the counts, and the ranked page unless the match set was empty or broad."""
+    """What `search` returns: the counts, and the ranked page unless the match set was empty or broad.
+
+    An engine may also choose the newest window of a broad match set in the same statement
+    (`window_known`): `window` is then what `newest_window` would return, and `page` the window's page."""
 
     counted: Counted
     page: list[Ranked] | None
+    window_known: bool = False
+    window: tuple[int, int] | None = None
 
 
 class SearchBackend(ABC):
@@ -269,12 +274,20 @@ def rank_gate(filters: Filters, limit: int) -> str:
 
 def read_counts(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Counted, list[Ranked]]:
     """Split the rows of a `facet_statement` into the counts and the ranked hits (`hit` rows)."""
-    counted, hits, _matched = read_statement(rows, filters)
-    return counted, hits
+    read = read_statement(rows, filters)
+    return read.counted, read.hits
 
 
-def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Counted, list[Ranked], int]:
-    """`read_counts`, plus the size of the match set before the facet filters."""
+class StatementRows(NamedTuple):
+    counted: Counted
+    hits: list[Ranked]
+    matched: int  # the size of the match set before the facet filters (`m` row)
+    window: tuple[int, int] | None  # a `window` row: (lowest offering id, matches)
+
+
+def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> StatementRows:
+    """`read_counts`, plus the size of the match set before the facet filters and a newest window."""
+    window: tuple[int, int] | None = None
     tiers = [0, 0, 0]
     per_field: dict[str, dict[int, int]] = {}
     folded: dict[str, dict[int, int]] = {}  # `g` rows, when the engine leaves the split to Python
@@ -294,6 +307,8 @@ def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Cou
             tiers[int(key)] = int(count or 0)
         elif kind == "m":
             matched = int(count or 0)
+        elif kind == "window":
+            window = (int(key), int(count))
         elif kind in facets.FIELDS:
             per_field.setdefault(kind, {})[int(key)] = int(count)
         else:
@@ -301,7 +316,7 @@ def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Cou
     if folded:
         total, per_field = facets.split_folded(folded, filters.predicates)
     counted = Counted(total, facets.decode_facets(per_field, labels.get), (tiers[0], tiers[1], tiers[2]))
-    return counted, ranked_hits(hits, texts), matched
+    return StatementRows(counted, ranked_hits(hits, texts), matched, window)
 
 
 def ranked_select(id_score: tuple[str, str], hits: str, texts: PageTexts | None, json_array: str) -> str:

@@ -227,8 +227,8 @@ class PostgresBackend(SearchBackend):
             found = self._search_ranking_first(full, original, filters, offset, limit, original_boost, texts)
             if found is not None:
                 return found
-        # Broad: only count. The caller ranks a window of the newest matches instead of all of them.
-        return Found(self.count(full, filters, timezone.localdate()), None)
+        # Broad: count, and rank a window of the newest matches instead of all of them.
+        return self._search_broad(full, original, filters, offset, limit, original_boost, texts)
 
     @staticmethod
     def _hit_rows(select: str, texts: PageTexts | None) -> str:
@@ -271,17 +271,56 @@ class PostgresBackend(SearchBackend):
         )
         with connection.cursor() as cur:
             cur.execute(sql, [*score_params, render_tsquery(full), *filters.side_params, limit, offset])
-            counted, hits, matched = read_statement(cur.fetchall(), filters)
+            counted, hits, matched, _window = read_statement(cur.fetchall(), filters)
         if matched > self.broad_limit:
             return None
         hits.sort(key=lambda hit: (-hit.score, -hit.offering_id))
         return Found(counted, hits if counted.total else None)
 
+    def _search_broad(
+        self,
+        full: Expr,
+        original: Expr | None,
+        filters: Filters,
+        offset: int,
+        limit: int,
+        original_boost: float,
+        texts: PageTexts | None = None,
+    ) -> Found:
+        """The counts of a broad match set and, in the same statement, the window `newest_window` chooses
+        from them, read once to count and rank it, with the requested page of it."""
+        inner, inner_params = self._match_codes(full, filters)
+        code_sql = filters.code_sql("code")
+        where, where_params = self._where(filters)
+        score, score_params = self._score(full, original, original_boost)
+        worth = f"total > {int(self.broad_limit)} AND scan < {int(WINDOW_READS_PER_MATCH)} * total"
+        ctes = [
+            f"s AS (SELECT CEIL({int(self.broad_pool)} * (SELECT GREATEST(reltuples, 1) FROM pg_class"
+            " WHERE oid = 'search_document'::regclass) / GREATEST(SUM(n), 1) * 1.2)::bigint AS scan,"
+            f" COALESCE(SUM(n), 0) AS total FROM m{' WHERE ' + code_sql if code_sql else ''})",
+            "lo AS MATERIALIZED (SELECT offering_id AS low FROM search_document ORDER BY offering_id DESC"
+            f" OFFSET (SELECT scan - 1 FROM s) LIMIT (SELECT CASE WHEN {worth} THEN 1 ELSE 0 END FROM s))",
+            # ts_match_vq is the function behind @@: not indexable, so the planner reads the id range.
+            f"w AS MATERIALIZED (SELECT offering_id, {score} AS score FROM search_document"
+            f" WHERE offering_id >= (SELECT low FROM lo) AND ts_match_vq(tsv, %s::tsquery){where})",
+        ]
+        tail = "\nUNION ALL SELECT 'window', low, (SELECT COUNT(*) FROM w), NULL, NULL FROM lo" + self._hit_rows(
+            "SELECT offering_id AS id, score FROM w ORDER BY score DESC, offering_id DESC LIMIT %s OFFSET %s", texts
+        )
+        sql = facet_statement(inner, filters, ctes, tail, split=SPLIT_FACETS_IN_SQL)
+        with connection.cursor() as cur:
+            cur.execute(sql, [*inner_params, *score_params, render_tsquery(full), *where_params, limit, offset])
+            counted, hits, _matched, window = read_statement(cur.fetchall(), filters)
+        if window is None or not window[1]:
+            return Found(counted, None, window_known=True)
+        hits.sort(key=lambda hit: (-hit.score, -hit.offering_id))
+        return Found(counted, hits, window_known=True, window=window)
+
     def newest_window(self, expr: Expr, filters: Filters, total: int) -> tuple[int, int] | None:
         """The newest rows by primary key, about pool × documents / total of them, hold about `broad_pool`
         matches. The window reads those rows twice (count, then rank); ranking every match instead reads the
         whole unfiltered match set and scores `total` matches, which costs about `WINDOW_READS_PER_MATCH`
-        window reads per match (measured at 100k offerings)."""
+        window reads per match (measured at 100k offerings). `_search_broad` makes the same choice in SQL."""
         if total <= self.broad_limit:
             return None
         with connection.cursor() as cur:
