@@ -176,17 +176,20 @@ def _match(backend: SearchBackend, q: str, filters: Filters, offset: int, limit:
     if plan.is_empty:
         return _Outcome(backend.count(None, filters, today), None)
 
-    def search(expr: Expr | None) -> Found:
+    def search(expr: Expr | None, original: Expr | None) -> Found:
         # Counts and, when the match set is neither empty nor broad, the requested page, in one statement.
         if expr is None:
             return Found(backend.count(None, filters, today), None)
         return backend.search(
-            expr, plan.original(), filters, offset=offset, limit=limit, original_boost=ORIGINAL_BOOST, texts=texts
+            expr, original, filters, offset=offset, limit=limit, original_boost=ORIGINAL_BOOST, texts=texts
         )
+
+    def tier(expr: Expr, original: Expr | None, found: Found) -> _Tier:
+        return _Tier(expr, original, found.counted.total, None, found.page, found.window_known, found.window)
 
     did_you_mean: str | None = None
     strict = plan.full()
-    found = search(strict)
+    found = search(strict, plan.original())
     if not found.counted.total:
         corrections = _corrections(backend, plan)
         if corrections:
@@ -196,29 +199,31 @@ def _match(backend: SearchBackend, q: str, filters: Filters, offset: int, limit:
                 did_you_mean = corrected_q.strip()
                 plan = corrected
                 strict = plan.full()
-                found = search(strict)
+                found = search(strict, plan.original())
     if not found.counted.total and plan.has_compounds:
         split = plan.split()
         if split is not None and split != strict:
-            split_found = search(split)
+            split_found = search(split, plan.original())
             if split_found.counted.total:
                 strict, found = split, split_found
     counted = found.counted
-    tiers = (
-        [_Tier(strict, plan.original(), counted.total, None, found.page, found.window_known, found.window)]
-        if strict is not None and counted.total
-        else []
-    )
+    tiers = [tier(strict, plan.original(), found)] if strict is not None and counted.total else []
     if counted.total < TIER_MIN_RESULTS:
         # AND first, then the rest: too few documents have every word, so those that have some of them
         # follow, ranked after the complete matches.
         loose = plan.any_word()
         if loose is not None and loose != strict:
-            rest = Without(loose, strict) if tiers and strict is not None else loose
-            loose_counted = backend.count(loose, filters, today)
-            if loose_counted.total > counted.total:
-                tiers.append(_Tier(rest, plan.any_original(), loose_counted.total - counted.total))
-                counted = loose_counted
+            if not tiers:  # nothing matched every word: the loose matches are counted and ranked together
+                loose_found = search(loose, plan.any_original())
+                if loose_found.counted.total > counted.total:
+                    tiers.append(tier(loose, plan.any_original(), loose_found))
+                    counted = loose_found.counted
+            else:
+                loose_counted = backend.count(loose, filters, today)
+                if loose_counted.total > counted.total:
+                    rest = Without(loose, strict) if strict is not None else loose
+                    tiers.append(_Tier(rest, plan.any_original(), loose_counted.total - counted.total))
+                    counted = loose_counted
     return _Outcome(counted, plan, tiers, did_you_mean)
 
 

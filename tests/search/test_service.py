@@ -252,6 +252,19 @@ def test_or_fallback_when_and_finds_nothing(corpus: dict[str, Offering]) -> None
     assert found == [corpus["sv_welding"].pk]
 
 
+def test_partial_matches_page_like_one_long_list(glossary_loaded: None) -> None:
+    """When no document has every word, the partial matches are counted and ranked together; their pages
+    follow the order of one long list."""
+    made = [
+        offering(title=f"Svetsning kurs {n}", description="Svetsning och montering." * (n % 3 + 1)) for n in range(7)
+    ]
+    index_offerings([o.pk for o in made])
+    whole = search("svetsning xylofon", page_size=100)
+    assert whole.total == 7 and len(whole.items) == 7
+    paged = [hit.offering_id for n in range(1, 5) for hit in search("svetsning xylofon", page=n, page_size=2).items]
+    assert paged == ids(whole)
+
+
 @needs_voikko
 def test_snippets_are_escaped_and_marked(glossary_loaded: None) -> None:
     o = offering(
