@@ -209,10 +209,6 @@ class SearchBackend(ABC):
     def document_count(self) -> int: ...
 
 
-def cursor() -> Any:
-    return connection.cursor()
-
-
 def chunked(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
