@@ -291,61 +291,54 @@ class PostgresBackend(SearchBackend):
         from them, read once to count and rank it, with the requested page of it."""
         inner, inner_params = self._match_codes(full, filters)
         code_sql = filters.code_sql("code")
-        where, where_params = self._where(filters)
         score, score_params = self._score(full, original, original_boost)
-        worth = f"total > {int(self.broad_limit)} AND scan < {int(WINDOW_READS_PER_MATCH)} * total"
-        ctes = [
-            f"s AS (SELECT CEIL({int(self.broad_pool)} * (SELECT GREATEST(reltuples, 1) FROM pg_class"
-            " WHERE oid = 'search_document'::regclass) / GREATEST(SUM(n), 1) * 1.2)::bigint AS scan,"
-            f" COALESCE(SUM(n), 0) AS total FROM m{' WHERE ' + code_sql if code_sql else ''})",
-            "lo AS MATERIALIZED (SELECT offering_id AS low FROM search_document ORDER BY offering_id DESC"
-            f" OFFSET (SELECT scan - 1 FROM s) LIMIT (SELECT CASE WHEN {worth} THEN 1 ELSE 0 END FROM s))",
-            # ts_match_vq is the function behind @@: not indexable, so the planner reads the id range.
-            f"w AS MATERIALIZED (SELECT offering_id, {score} AS score FROM search_document"
-            f" WHERE offering_id >= (SELECT low FROM lo) AND ts_match_vq(tsv, %s::tsquery){where})",
-        ]
+        total = f"t AS (SELECT COALESCE(SUM(n), 0) AS total FROM m{' WHERE ' + code_sql if code_sql else ''})"
+        window_ctes, window_params = self._window_ctes(full, filters, score)
         tail = "\nUNION ALL SELECT 'window', low, (SELECT COUNT(*) FROM w), NULL, NULL FROM lo" + self._hit_rows(
             "SELECT offering_id AS id, score FROM w ORDER BY score DESC, offering_id DESC LIMIT %s OFFSET %s", texts
         )
-        sql = facet_statement(inner, filters, ctes, tail, split=SPLIT_FACETS_IN_SQL)
+        sql = facet_statement(inner, filters, [total, *window_ctes], tail, split=SPLIT_FACETS_IN_SQL)
         with connection.cursor() as cur:
-            cur.execute(sql, [*inner_params, *score_params, render_tsquery(full), *where_params, limit, offset])
+            cur.execute(sql, [*inner_params, *score_params, *window_params, limit, offset])
             counted, hits, _matched, window = read_statement(cur.fetchall(), filters)
         if window is None or not window[1]:
             return Found(counted, None, window_known=True)
         hits.sort(key=lambda hit: (-hit.score, -hit.offering_id))
         return Found(counted, hits, window_known=True, window=window)
 
-    def newest_window(self, expr: Expr, filters: Filters, total: int) -> tuple[int, int] | None:
-        """The newest rows by primary key, about pool × documents / total of them, hold about `broad_pool`
+    def _window_ctes(self, expr: Expr, filters: Filters, score: str) -> tuple[list[str], list[Any]]:
+        """CTEs of the newest window over the filtered total in `t(total)`: `s` its size in rows, `lo` its
+        lowest offering id (no row when the window is not worth it) and `w` its matches with `score` (SQL
+        whose parameters come before the returned ones).
+
+        The newest rows by primary key, about pool × documents / total of them, hold about `broad_pool`
         matches. The window reads those rows twice (count, then rank); ranking every match instead reads the
         whole unfiltered match set and scores `total` matches, which costs about `WINDOW_READS_PER_MATCH`
-        window reads per match (measured at 100k offerings). `_search_broad` makes the same choice in SQL."""
-        if total <= self.broad_limit:
-            return None
-        with connection.cursor() as cur:
-            cur.execute("SELECT GREATEST(reltuples, 1) FROM pg_class WHERE oid = 'search_document'::regclass")
-            row = cur.fetchone()
-            documents = float(row[0]) if row else 1.0
-            scan = math.ceil(self.broad_pool * documents / total * 1.2)
-            if scan >= WINDOW_READS_PER_MATCH * total:
-                return None
-            cur.execute(
-                "SELECT offering_id FROM search_document ORDER BY offering_id DESC OFFSET %s LIMIT 1", [scan - 1]
-            )
-            row = cur.fetchone()
-            if row is None:
-                return None
-            low = int(row[0])
-            where, params = self._where(filters)
+        window reads per match (measured at 100k offerings)."""
+        where, where_params = self._where(filters)
+        worth = f"total > {int(self.broad_limit)} AND scan < {int(WINDOW_READS_PER_MATCH)} * total"
+        ctes = [
+            f"s AS (SELECT CEIL({int(self.broad_pool)} * (SELECT GREATEST(reltuples, 1) FROM pg_class"
+            " WHERE oid = 'search_document'::regclass) / GREATEST(total, 1) * 1.2)::bigint AS scan, total FROM t)",
+            "lo AS MATERIALIZED (SELECT offering_id AS low FROM search_document ORDER BY offering_id DESC"
+            f" OFFSET (SELECT scan - 1 FROM s) LIMIT (SELECT CASE WHEN {worth} THEN 1 ELSE 0 END FROM s))",
             # ts_match_vq is the function behind @@: not indexable, so the planner reads the id range.
+            f"w AS MATERIALIZED (SELECT offering_id, {score} AS score FROM search_document"
+            f" WHERE offering_id >= (SELECT low FROM lo) AND ts_match_vq(tsv, %s::tsquery){where})",
+        ]
+        return ctes, [render_tsquery(expr), *where_params]
+
+    def newest_window(self, expr: Expr, filters: Filters, total: int) -> tuple[int, int] | None:
+        """See `_window_ctes` (`_search_broad` chooses the same window inside its counting statement)."""
+        ctes, params = self._window_ctes(expr, filters, "NULL")
+        with connection.cursor() as cur:
             cur.execute(
-                "SELECT COUNT(*) FROM search_document"
-                f" WHERE offering_id >= %s AND ts_match_vq(tsv, %s::tsquery){where}",
-                [low, render_tsquery(expr), *params],
+                f"WITH t AS (SELECT %s::bigint AS total), {', '.join(ctes)}"
+                " SELECT low, (SELECT COUNT(*) FROM w) FROM lo",
+                [total, *params],
             )
-            count = int(cur.fetchone()[0])
-        return (low, count) if count else None
+            row = cur.fetchone()
+        return (int(row[0]), int(row[1])) if row is not None and row[1] else None
 
     @staticmethod
     def _score(full: Expr, original: Expr | None, original_boost: float) -> tuple[str, list[Any]]:
