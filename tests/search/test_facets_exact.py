@@ -217,6 +217,7 @@ def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
         {"region": "FI1D9", "eqf_level": 5},
         {"credits_system": "ects", "language": "en", "country": "NO"},
         {"region": "nowhere"},
+        {"language": "de", "country": "FI"},  # a language outside the packed set: a condition on the table
     ],
 )
 def test_search_facets_equal_a_brute_force_count(

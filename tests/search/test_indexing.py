@@ -25,10 +25,24 @@ def ids(q: str, **filters: object) -> list[int]:
 
 
 def fts_row_count() -> int:
+    """Rows in the engine's full-text index; on PostgreSQL also checks that `search_match` (the narrow copy
+    broad match sets are counted in) holds exactly each document's facet code and lexemes."""
     table = "search_fts" if connection.vendor == "sqlite" else "search_document"
     with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT COUNT(*) FROM search_document d FULL JOIN search_match m USING (offering_id)"
+                " WHERE d.offering_id IS NULL OR m.offering_id IS NULL OR m.facet_code <> d.facet_code"
+                " OR m.tsv <> strip(d.tsv)"
+            )
+            assert cur.fetchone()[0] == 0
+            cur.execute("SELECT COUNT(*) FROM search_match")
+            matched = int(cur.fetchone()[0])
         cur.execute(f"SELECT COUNT(*) FROM {table}")
-        return int(cur.fetchone()[0])
+        count = int(cur.fetchone()[0])
+    if connection.vendor == "postgresql":
+        assert matched == count
+    return count
 
 
 def test_index_and_find() -> None:
@@ -156,3 +170,25 @@ def test_rebuild_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert get_backend().document_count() == 2
     assert rebuild_index(optimize=False) == 2  # rebuilding again gives the same index
     assert fts_row_count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's narrow copy of the index")
+def test_the_narrow_copy_follows_every_write_to_the_index() -> None:
+    a = offering(title="Akkukennojen valmistus")
+    b = offering(title="Hitsauksen perusteet")
+    index_offerings([a.pk, b.pk])
+    assert fts_row_count() == 2
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE search_document SET tsv = tsv || 'lisäsana:1'::tsvector, facet_code = facet_code + 1"
+            " WHERE offering_id = %s",
+            [a.pk],
+        )
+        assert fts_row_count() == 2  # the copy holds the new lexeme and facet code
+        cur.execute("SELECT COUNT(*) FROM search_match WHERE tsv @@ 'lisäsana'::tsquery")
+        assert cur.fetchone()[0] == 1
+        cur.execute("DELETE FROM search_document WHERE offering_id = %s", [b.pk])
+        assert fts_row_count() == 1
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses to run with deferred checks pending
+        cur.execute("TRUNCATE search_document")
+        assert fts_row_count() == 0
