@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from django.db import connection
 
 from battery_region.catalogue.filters import FACET_FIELDS, CatalogueFilters
 from battery_region.catalogue.models import Offering
@@ -336,3 +337,39 @@ def test_a_window_chosen_with_the_counts_is_the_newest_window(
         ]
     if backend.vendor == "postgresql" and not filters:
         assert windows  # the statement did choose a window here
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("filters", [{}, {"country": "FI", "mode": "online"}, {"language": "de"}])
+def test_prepared_statements_give_what_plain_ones_give(
+    catalogue: list[Offering], strategy: str, settings: Any, filters: dict[str, Any]
+) -> None:
+    """On PostgreSQL the match statements run prepared; after five runs PostgreSQL may switch to a generic
+    plan, so each search runs more often than that, with a broad-set window and deeper pages too."""
+    backend = get_backend()
+
+    def pages() -> list[Any]:
+        found = []
+        for q, page in [("koulutus", 1), ("koulutus", 3), ("kurssi hitsaus", 1), ("akkutehdas", 2)]:
+            result = search_catalogue(q=q, language="fi", filters=CatalogueFilters(**filters), page=page, page_size=4)
+            found.append((result.total, result.facets, [(hit.offering_id, hit.score) for hit in result.items]))
+        return found
+
+    settings.SEARCH_PREPARED_STATEMENTS = False
+    expected = pages()
+    settings.SEARCH_PREPARED_STATEMENTS = True
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(backend, "broad_limit", 5)
+        patch.setattr(backend, "broad_pool", 3)
+        settings.SEARCH_PREPARED_STATEMENTS = False
+        expected_broad = pages()
+        settings.SEARCH_PREPARED_STATEMENTS = True
+        for _run in range(7):
+            assert pages() == expected_broad
+    for _run in range(7):
+        assert pages() == expected
+    assert any(total for total, _facets, _hits in expected)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT COUNT(*) FROM pg_prepared_statements WHERE generic_plans > 0")
+            assert cur.fetchone()[0] > 0  # the generic plans did run
