@@ -192,3 +192,41 @@ def test_the_narrow_copy_follows_every_write_to_the_index() -> None:
         cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE refuses to run with deferred checks pending
         cur.execute("TRUNCATE search_document")
         assert fts_row_count() == 0
+
+
+def test_the_facet_statistics_cover_every_filter_bit_test() -> None:
+    """Migration 0005 keeps PostgreSQL statistics on each filter's bit test: its masks are the fields'."""
+    from importlib import import_module
+
+    from battery_region.search import facets
+
+    migration = import_module("battery_region.search.migrations.0005_postgres_facet_statistics")
+    expected_fields = [facets.FIELDS[name] for name in facets.FIELDS if name != "language"]
+    order = ["country", "region", "eqf_level", "credits_system", "mode", "open_for_exchange"]
+    assert [f.name for f in expected_fields] == order
+    assert migration.FIELD_MASKS == tuple(f.mask << f.shift for f in expected_fields)
+    assert migration.LANGUAGE_MASKS == tuple(
+        facets.facet_predicate("language", code, {}).mask  # type: ignore[union-attr]
+        for code in facets.LANGUAGE_BITS
+        if code != "other"
+    ) + (1 << (facets.LANGUAGE.shift + facets.LANGUAGE_BITS.index("other")),)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_the_planner_knows_how_many_rows_a_filter_keeps() -> None:
+    made = [offering(title=f"Kurssi {n}", mode="online" if n % 2 else "presential") for n in range(60)]
+    index_offerings([o.pk for o in made])
+    predicate = facets_predicate("mode", "online")
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE search_document")
+        cur.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM search_document WHERE {predicate}")
+        estimate = cur.fetchone()[0][0]["Plan"]["Plan Rows"]
+    assert 20 <= estimate <= 40  # 30 of 60; without the statistics the guess is 1
+
+
+def facets_predicate(field: str, value: str) -> str:
+    from battery_region.search import facets
+
+    predicate = facets.facet_predicate(field, value, {})
+    assert predicate is not None
+    return predicate.sql.format(c="facet_code")
