@@ -234,11 +234,10 @@ def facet_statement(
     *,
     tiers: bool = False,
     leading_ctes: Sequence[str] = (),
-    split: bool = True,
 ) -> str:
     """One statement over the match set `inner` (rows of facet code and count, as `m`; with `tiers`, also
     the browse tier counts of `browse_codes_sql`) giving `(kind, key, count, label, score)` rows: the counts
-    of `facets.fold_sql` (split per field by the database if `split`, else by `read_statement`), the size of
+    of `facets.fold_sql` (split per field by `read_statement`), the size of
     the match set (`m`: the count is the number of matches), the values of its region codes (`label`), the
     browse tier sizes (`tier`, if `tiers`), then `tail`."""
     tier_rows = ""
@@ -250,7 +249,7 @@ def facet_statement(
             for tier, count in ((0, "t0"), (1, "t1"), (2, "n - t0 - t1"))
         )
     region = facets.REGION
-    fold_cte, fold_select = facets.fold_sql("m", filters.predicates, split=split)
+    fold_cte, fold_select = facets.fold_sql("m", filters.predicates)
     return (
         f"WITH {', '.join([*leading_ctes, f'm AS MATERIALIZED ({inner})', fold_cte, *extra_ctes])}"
         f"\nSELECT kind, k, cnt, NULL AS label, CAST(NULL AS DOUBLE PRECISION) AS score FROM ({fold_select}) folded"
@@ -285,32 +284,26 @@ def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> Statement
     """`read_counts`, plus the size of the match set before the facet filters and a newest window."""
     window: tuple[int, int] | None = None
     tiers = [0, 0, 0]
-    per_field: dict[str, dict[int, int]] = {}
-    folded: dict[str, dict[int, int]] = {}  # `g` rows, when the engine leaves the split to Python
+    folded: dict[str, dict[int, int]] = {}  # the `g` rows of `facets.fold_sql`
     labels: dict[int, str] = {}
     hits: list[tuple[int, float]] = []
     texts: list[str | None] = []
-    matched = total = 0
+    matched = 0
     for kind, key, count, label, score in rows:
         if kind == "hit":
             hits.append((int(key), float(score)))
             texts.append(label)
         elif kind == "label":
             labels[int(key)] = label
-        elif kind == facets.TOTAL_KIND:
-            total = int(count or 0)
         elif kind == "tier":
             tiers[int(key)] = int(count or 0)
         elif kind == "m":
             matched = int(count or 0)
         elif kind == "window":
             window = (int(key), int(count))
-        elif kind in facets.FIELDS:
-            per_field.setdefault(kind, {})[int(key)] = int(count)
         else:
             folded.setdefault(kind, {})[int(key)] = int(count)
-    if folded:
-        total, per_field = facets.split_folded(folded, filters.predicates)
+    total, per_field = facets.split_folded(folded, filters.predicates)
     counted = Counted(total, facets.decode_facets(per_field, labels.get), (tiers[0], tiers[1], tiers[2]))
     return StatementRows(counted, ranked_hits(hits, texts), matched, window)
 
@@ -338,14 +331,12 @@ def ranked_hits(hits: Sequence[tuple[int, float]], texts: Sequence[str | None]) 
     return [Ranked(offering_id, score) for offering_id, score in hits]
 
 
-def count_matches(
-    inner: str, params: list[Any], filters: Filters, *, tiers: bool = False, split: bool = True
-) -> Counted:
+def count_matches(inner: str, params: list[Any], filters: Filters, *, tiers: bool = False) -> Counted:
     """Total, facets (and browse tier sizes) of the match set `inner` (`m` rows of `facet_statement`).
 
     Shared by both backends: only `inner`, the engine's match query, differs between them.
     """
     with connection.cursor() as cur:
-        cur.execute(facet_statement(inner, filters, tiers=tiers, split=split), params)
+        cur.execute(facet_statement(inner, filters, tiers=tiers), params)
         counted, _hits = read_counts(cur.fetchall(), filters)
     return counted

@@ -51,9 +51,6 @@ WINDOW_READS_PER_MATCH = 2  # see `newest_window`
 # Each search_document row's facet code and its tsvector without positions (migration 0004): counting a
 # broad match set there reads about a third fewer pages than in search_document.
 MATCH_TABLE = "search_match"
-# Seven more aggregates in the statement cost PostgreSQL about 1 ms (hitsaus, 100k): Python splits the folded
-# facet counts faster (`facets.split_folded`).
-SPLIT_FACETS_IN_SQL = False
 
 
 def _quote(token: str) -> str:
@@ -253,7 +250,7 @@ class PostgresBackend(SearchBackend):
             params: list[Any] = [today, *filters.side_params]
         else:
             inner, params = self._match_codes(expr, filters)
-        return count_matches(inner, params, filters, tiers=expr is None, split=SPLIT_FACETS_IN_SQL)
+        return count_matches(inner, params, filters, tiers=expr is None)
 
     def search(
         self,
@@ -311,7 +308,6 @@ class PostgresBackend(SearchBackend):
                 texts,
             ),
             leading_ctes=[f_cte],
-            split=SPLIT_FACETS_IN_SQL,
         )
         rows = fetch_prepared(sql, [*score_params, render_tsquery(full), *filters.side_params])
         counted, hits, matched, _window = read_statement(rows, filters)
@@ -340,7 +336,7 @@ class PostgresBackend(SearchBackend):
         tail = "\nUNION ALL SELECT 'window', low, (SELECT COUNT(*) FROM w), NULL, NULL FROM lo" + self._hit_rows(
             f"SELECT offering_id AS id, score FROM w ORDER BY score DESC, offering_id DESC{_page(limit, offset)}", texts
         )
-        sql = facet_statement(inner, filters, [total, *window_ctes], tail, split=SPLIT_FACETS_IN_SQL)
+        sql = facet_statement(inner, filters, [total, *window_ctes], tail)
         rows = fetch_prepared(sql, [*inner_params, *score_params, *window_params])
         counted, hits, _matched, window = read_statement(rows, filters)
         if window is None or not window[1]:
