@@ -230,3 +230,17 @@ def facets_predicate(field: str, value: str) -> str:
     predicate = facets.facet_predicate(field, value, {})
     assert predicate is not None
     return predicate.sql.format(c="facet_code")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's GIN indexes")
+def test_the_full_text_indexes_merge_new_entries_early() -> None:
+    """Searches read a GIN index's whole pending list: migration 0006 keeps it small (see there)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN ('search_document_tsv', 'search_match_tsv')"
+        )
+        options = dict(cur.fetchall())
+    assert options == {
+        "search_document_tsv": ["gin_pending_list_limit=256"],
+        "search_match_tsv": ["gin_pending_list_limit=256"],
+    }
