@@ -203,7 +203,8 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def bare_rank(self, expr: Expr, limit: int) -> list[int]:
-        """The engine alone: the ranked top `limit` for `expr`, no filters or facets (bench reference)."""
+        """The engine alone: the top `limit` for `expr` in the order `search` gives (score, then the newer
+        offering), no filters, facets or texts (bench reference)."""
 
     @abstractmethod
     def document_count(self) -> int: ...

@@ -493,7 +493,7 @@ class PostgresBackend(SearchBackend):
         query = render_tsquery(expr)
         rows = fetch_prepared(
             "SELECT offering_id FROM search_document WHERE tsv @@ %s::tsquery"
-            " ORDER BY ts_rank(%s::float4[], tsv, %s::tsquery) DESC LIMIT %s",
+            " ORDER BY ts_rank(%s::float4[], tsv, %s::tsquery) DESC, offering_id DESC LIMIT %s",
             [query, RANK_WEIGHTS, query, limit],
         )
         return [int(row[0]) for row in rows]
