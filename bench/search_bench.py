@@ -15,9 +15,9 @@ Speed (`scale` synthetic offerings, bench/search_corpus.py): server time of `sea
 (p50/p95 over a mix of rare, mid-frequency, very common, multi-word, cross-lingual, misspelled and filtered
 queries), the same query run bare against the engine (the expression the search ranked with — after its
 spelling correction or compound split, so a misspelled query is not compared with an engine call that finds
-nothing — ranked top 20 in the search's order, no facets, no snippets), the ratios (of the p50s and p95s, and the median of each
-query's own ratio), the very common words (`koulutus`, `utbildning`, `education`) against mid-frequency words,
-and the empty query.
+nothing — ranked top 20 in the search's order, no facets, no snippets), the ratios (of the p50s and p95s,
+and the median of each query's own ratio), the very common words (`koulutus`, `utbildning`, `education`)
+against mid-frequency words, and the empty query.
 Targets: p95 ≤ 30 ms (SQLite), ≤ 40 ms (PostgreSQL); ≤ 1.5× the bare engine; common ≤ 3× mid.
 
 Each part runs in a child process on its own database: SQLite files under var/bench/, PostgreSQL
