@@ -98,8 +98,6 @@ def test_count_facets_equals_a_brute_force_count() -> None:
 @pytest.mark.django_db
 def test_fold_sql_equals_count_facets() -> None:
     """The SQL fold, split per field by `split_folded`, counts what `count_facets` does."""
-    from django.db import connection
-
     from battery_region.search.backends.base import read_statement
 
     rnd = random.Random(20261128)
