@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import re
-import uuid
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -20,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from battery_region.catalogue import exports, quality, selectors, services
+from battery_region.catalogue import exports, quality, selectors, services, uploads
 from battery_region.catalogue.counterparts import programme_counterparts
 from battery_region.catalogue.filters import CatalogueFilters
 from battery_region.catalogue.forms import CatalogueFilterForm, ImportUploadForm, OfferingForm, ProgrammeForm
@@ -284,21 +280,6 @@ def offering_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- uploads ----------------------------------------------------------------------------------------------
 
-UPLOAD_DIR = "imports"
-
-
-UPLOAD_TOKEN_RE = re.compile(r"^[0-9a-f]{32}(\.[a-z0-9]{1,5})?$")
-
-
-def _upload_path(token: str) -> Path:
-    """The stored upload named by a token from our own form (never a path the client chose)."""
-    if not UPLOAD_TOKEN_RE.match(token):
-        raise Http404
-    path = Path(settings.MEDIA_ROOT) / UPLOAD_DIR / token
-    if not path.is_file():
-        raise Http404
-    return path
-
 
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
@@ -310,7 +291,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"form": form}
     if request.method == "POST" and "confirm" in request.POST:
-        path = _upload_path(request.POST.get("token", ""))
+        try:
+            path = uploads.upload_path(request.POST.get("token", ""))
+        except uploads.UploadGone:
+            messages.error(request, _("This report has expired or its file was imported already. Upload it again."))
+            return render(request, "catalogue/import.html", {"form": ImportUploadForm()})
         fmt = request.POST.get("fmt", "")
         parse = get_parser(fmt)
         report = run_import(
@@ -324,15 +309,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The file was imported."))
         context.update({"report": report, "done": True})
     elif request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        suffix = re.sub(r"[^.a-z0-9]", "", Path(upload.name).suffix.lower())[:6]
-        token = f"{uuid.uuid4().hex}{suffix}"
-        directory = Path(settings.MEDIA_ROOT) / UPLOAD_DIR
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / token
-        with path.open("wb") as handle:
-            for chunk in upload.chunks():
-                handle.write(chunk)
+        token, path = uploads.store_upload(form.cleaned_data["file"])
         parse = get_parser(form.cleaned_data["fmt"])
         report = run_import(
             lambda: parse(path),

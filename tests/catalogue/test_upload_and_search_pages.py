@@ -123,3 +123,33 @@ def test_the_search_page_answers_htmx_with_the_results_only(anonymous, indexed):
 def test_the_search_page_highlights_matches_in_snippets(anonymous, indexed):
     page = anonymous.get("/fi/catalogue/", {"q": "valmistus"}).content.decode()
     assert "<mark>" in page
+
+
+def test_an_unconfirmed_upload_is_deleted_by_a_later_upload_after_a_day(editor_a, org_a, settings, tmp_path):
+    import os
+    import time
+
+    from battery_region.catalogue import uploads
+
+    settings.MEDIA_ROOT = tmp_path
+
+    def upload() -> Path:
+        file = SimpleUploadedFile("offerings.csv", rows_of(org_a.slug), content_type="text/csv")
+        response = editor_a.post("/en/catalogue/manage/import/", {"fmt": "spreadsheet", "file": file})
+        assert response.context["report"].ok
+        return uploads.upload_path(response.context["token"])
+
+    forgotten, recent = upload(), upload()
+    day_and_a_minute_ago = time.time() - uploads.MAX_AGE.total_seconds() - 60
+    os.utime(forgotten, (day_and_a_minute_ago, day_and_a_minute_ago))
+    (tmp_path / uploads.UPLOAD_DIR / "notes.txt").write_text("not an upload")  # not ours: left alone
+    latest = upload()
+    assert not forgotten.exists()
+    assert recent.exists() and latest.exists() and (tmp_path / uploads.UPLOAD_DIR / "notes.txt").exists()
+    gone = editor_a.post(
+        "/fi/catalogue/manage/import/", {"confirm": "1", "token": forgotten.name, "fmt": "spreadsheet"}
+    )
+    assert gone.status_code == 200 and "Lataa tiedosto uudelleen" in gone.content.decode()  # the form again
+    assert Programme.objects.count() == 0
+    done = editor_a.post("/en/catalogue/manage/import/", {"confirm": "1", "token": recent.name, "fmt": "spreadsheet"})
+    assert done.context["report"].ok and not recent.exists()
