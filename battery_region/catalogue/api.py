@@ -42,20 +42,26 @@ class ProviderRefOut(Schema):
     country: str
 
 
-class ProgrammeOut(Schema):
+class ProgrammeRefOut(Schema):
+    """What a list of offerings needs of each one's programme (the offering's own title is often empty)."""
+
     id: int
     title: TranslatedTextOut
+    kind: str
+    eqf_level: int | None
+    url: str
+
+
+class ProgrammeOut(ProgrammeRefOut):
     description: TranslatedTextOut
     learning_outcomes: TranslatedTextOut
     qualification_title: TranslatedTextOut
-    kind: str
     national_type: str
     national_code: str
     is_vocational: bool
     leads_to_qualification: bool
     isced_fields: list[str]
     isced_level: int | None
-    eqf_level: int | None
     nqf_level: int | None
     nqf_framework: str
     credits: CreditsOut
@@ -66,7 +72,6 @@ class ProgrammeOut(Schema):
     source_url: str
     source_modified: dt.datetime | None
     updated_at: dt.datetime
-    url: str
 
 
 class WindowOut(Schema):
@@ -80,6 +85,7 @@ class WindowOut(Schema):
 class OfferingOut(Schema):
     id: int
     programme_id: int
+    programme: ProgrammeRefOut
     title: TranslatedTextOut
     description: TranslatedTextOut
     provider: ProviderRefOut
@@ -160,9 +166,17 @@ def programme_out(p: Programme) -> dict[str, Any]:
 
 
 def offering_out(o: Offering, *, score: float | None = None, snippet: str | None = None) -> dict[str, Any]:
+    p = o.programme  # loaded with the offering by every caller (select_related)
     return {
         "id": o.pk,
         "programme_id": o.programme_id,
+        "programme": {
+            "id": p.pk,
+            "title": translated(p, "title"),
+            "kind": p.kind,
+            "eqf_level": p.eqf_level,
+            "url": p.get_absolute_url(),
+        },
         "title": translated(o, "title"),
         "description": translated(o, "description"),
         "provider": _provider(o.provider),

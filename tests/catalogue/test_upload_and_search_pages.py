@@ -110,6 +110,8 @@ def test_api_search_ranks_with_score_and_snippet_and_refuses_unknown_languages(a
     data = anonymous.get("/api/v1/offerings", {"q": "akkukennojen valmistus", "lang": "fi"}).json()
     assert [item["id"] for item in data["items"]] == [indexed.pk]
     assert data["items"][0]["score"] > 0 and "<mark>" in (data["items"][0]["snippet"] or "")
+    programme = data["items"][0]["programme"]  # what a result list shows, without a request per hit
+    assert programme["title"]["fi"] == "Akkukennojen valmistus" and programme["url"].endswith(f"/{programme['id']}/")
     unknown = anonymous.get("/api/v1/offerings", {"q": "akku", "lang": "xx"})
     assert unknown.status_code == 400 and unknown.json()["error"]["message"]
 
