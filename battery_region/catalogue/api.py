@@ -127,22 +127,29 @@ def _provider(org: Organisation) -> dict[str, Any]:
     return {"id": org.pk, "slug": org.slug, "name": translated(org, "name"), "country": org.country}
 
 
-def programme_out(p: Programme) -> dict[str, Any]:
-    full_time = p.full_time
+def programme_ref(p: Programme) -> dict[str, Any]:
     return {
         "id": p.pk,
         "title": translated(p, "title"),
+        "kind": p.kind,
+        "eqf_level": p.eqf_level,
+        "url": p.get_absolute_url(),
+    }
+
+
+def programme_out(p: Programme) -> dict[str, Any]:
+    full_time = p.full_time
+    return {
+        **programme_ref(p),
         "description": translated(p, "description"),
         "learning_outcomes": translated(p, "learning_outcomes"),
         "qualification_title": translated(p, "qualification_title"),
-        "kind": p.kind,
         "national_type": p.national_type,
         "national_code": p.national_code,
         "is_vocational": p.is_vocational,
         "leads_to_qualification": p.leads_to_qualification,
         "isced_fields": [f.code for f in p.isced_fields.all()],
         "isced_level": p.isced_level,
-        "eqf_level": p.eqf_level,
         "nqf_level": p.nqf_level,
         "nqf_framework": p.nqf_framework,
         "credits": {
@@ -161,22 +168,14 @@ def programme_out(p: Programme) -> dict[str, Any]:
         "source_url": p.source_url,
         "source_modified": p.source_modified,
         "updated_at": p.updated_at,
-        "url": p.get_absolute_url(),
     }
 
 
 def offering_out(o: Offering, *, score: float | None = None, snippet: str | None = None) -> dict[str, Any]:
-    p = o.programme  # loaded with the offering by every caller (select_related)
     return {
         "id": o.pk,
         "programme_id": o.programme_id,
-        "programme": {
-            "id": p.pk,
-            "title": translated(p, "title"),
-            "kind": p.kind,
-            "eqf_level": p.eqf_level,
-            "url": p.get_absolute_url(),
-        },
+        "programme": programme_ref(o.programme),  # loaded with the offering by every caller (select_related)
         "title": translated(o, "title"),
         "description": translated(o, "description"),
         "provider": _provider(o.provider),

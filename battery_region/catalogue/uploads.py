@@ -54,12 +54,9 @@ def upload_path(token: str) -> Path:
     return path
 
 
-def purge_stale_uploads(directory: Path, *, now: float | None = None) -> int:
-    """Delete the uploads in `directory` last written more than `MAX_AGE` ago; how many were deleted."""
-    cutoff = (time.time() if now is None else now) - MAX_AGE.total_seconds()
-    removed = 0
+def purge_stale_uploads(directory: Path) -> None:
+    """Delete the uploads in `directory` last written more than `MAX_AGE` ago (other files are not ours)."""
+    cutoff = time.time() - MAX_AGE.total_seconds()
     for path in directory.iterdir():
         if path.is_file() and TOKEN_RE.match(path.name) and path.stat().st_mtime < cutoff:
             path.unlink(missing_ok=True)
-            removed += 1
-    return removed

@@ -164,9 +164,8 @@ class PostgresBackend(SearchBackend):
         if not documents:
             return
         now = timezone.now()
-        columns: list[list[Any]] = [[] for _ in range(10)]
-        for doc in documents:
-            row = (
+        rows = [
+            (
                 doc.offering_id,
                 doc.fts_rowid,
                 doc.facet_code,
@@ -178,8 +177,9 @@ class PostgresBackend(SearchBackend):
                 doc.modified_at,
                 tsvector_literal(doc.columns),
             )
-            for values, value in zip(columns, row, strict=True):
-                values.append(value)
+            for doc in documents
+        ]
+        columns = [list(column) for column in zip(*rows, strict=True)]  # one array per column for unnest
         with connection.cursor() as cur:
             cur.execute("DELETE FROM search_document WHERE offering_id = ANY(%s)", [columns[0]])
             # One statement per batch (not one per row): the triggers of migration 0004 copy the new rows into
