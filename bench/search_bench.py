@@ -324,6 +324,7 @@ def child_speed(url: str, scale: int) -> dict[str, Any]:
         common_hits=totals.get("koulutus", 0),
         mid_hits=int(statistics.fmean(totals.get(q, 0) for q in MID_QUERIES)),
         per_query={key: percentile(values, 50) for key, values in samples.items()},
+        per_query_bare={key: percentile(values, 50) for key, values in bare_samples.items() if values},
         per_query_ratio=statistics.median(
             percentile(samples[key], 50) / percentile(values, 50) for key, values in bare_samples.items() if values
         ),

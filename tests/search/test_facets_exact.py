@@ -96,21 +96,36 @@ def test_count_facets_equals_a_brute_force_count() -> None:
 
 
 @pytest.mark.django_db
-def test_fold_sql_equals_count_facets() -> None:
-    """The SQL fold, split per field by `split_folded`, counts what `count_facets` does."""
-    from battery_region.search.backends.base import read_statement
+@pytest.mark.parametrize("width", [1, 2, 4])
+def test_a_code_list_read_from_the_engine_counts_what_count_facets_does(width: int) -> None:
+    """The engine's code list (one code per match, or codes with counts and browse tiers), aggregated by the
+    database in use and read back by `read_statement`, counts what the plain Python `count_facets` does."""
+    from battery_region.search.backends import get_backend
+    from battery_region.search.backends.base import code_list, facet_statement, read_statement
 
-    rnd = random.Random(20261128)
+    columns = ["code", "n", "t0", "t1"][:width]
+    rnd = random.Random(20261128 + width)
+    concat = get_backend().code_concat
     for _round in range(40):
-        rows = [(_random_code(rnd), rnd.randint(1, 5)) for _ in range(rnd.randint(1, 60))]
+        rows = [(_random_code(rnd), rnd.randint(1, 5) if width > 1 else 1) for _ in range(rnd.randint(0, 60))]
+        tiers = [(rnd.randint(0, n), 0) for _code, n in rows]
+        tiers = [(t0, rnd.randint(0, n - t0)) for (t0, _), (_code, n) in zip(tiers, rows, strict=True)]
         predicates = _random_predicates(rnd)
-        fold_cte, fold_select = facets.fold_sql("m", tuple(predicates))
-        values = ", ".join(f"({code}, {n})" for code, n in rows)
-        sql = f"WITH m(code, n) AS (VALUES {values}), {fold_cte} SELECT kind, k, cnt, NULL, NULL FROM ({fold_select}) f"
+        values = ", ".join(f"({code}, {n}, {t0}, {t1})" for (code, n), (t0, t1) in zip(rows, tiers, strict=True))
+        source = f"VALUES {values}" if rows else "SELECT 0, 0, 0, 0 WHERE 1 = 0"
+        sql = facet_statement(
+            [f"s(code, n, t0, t1) AS ({source})"], f"SELECT {code_list(columns, concat)} FROM s", width
+        )
         with connection.cursor() as cur:
             cur.execute(sql)
-            counted = read_statement(cur.fetchall(), Filters(tuple(predicates))).counted
-        assert (counted.total, counted.facets) == facets.count_facets(rows, predicates, {}.get)
+            read = read_statement(cur.fetchall(), Filters(tuple(predicates)))
+        assert (read.counted.total, read.counted.facets) == facets.count_facets(rows, predicates, {}.get)
+        assert read.matched == sum(n for _code, n in rows)
+        if width == 4:
+            passing = [i for i, (code, _n) in enumerate(rows) if all(p.test(code) for p in predicates)]
+            t0 = sum(tiers[i][0] for i in passing)
+            t1 = sum(tiers[i][1] for i in passing)
+            assert read.counted.tiers == (t0, t1, read.counted.total - t0 - t1)
 
 
 def test_predicate_sql_and_python_agree() -> None:

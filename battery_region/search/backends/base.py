@@ -123,6 +123,7 @@ class SearchBackend(ABC):
     # Above this many matches, the newest `broad_pool` or so are ranked first (see `newest_window`).
     broad_limit: int = 3000
     broad_pool: int = 600
+    code_concat: str = ""  # the string aggregate of `code_list`, over `{}`
 
     # -- writing
     @abstractmethod
@@ -216,7 +217,7 @@ def chunked(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
 
 
 def browse_codes_sql(side_sql: str) -> str:
-    """The match set of an empty query (every indexed offering passing `side_sql`) as `m` rows: facet code,
+    """The match set of an empty query (every indexed offering passing `side_sql`) as rows of facet code,
     count, and of those the browse tiers 0 (starts on the date given as the first parameter or later) and 1
     (no start date: continuous, individual); tier 2 (started already) is the rest. One group per code, so
     the covering index on (facet_code, start_date) is read in order, without sorting."""
@@ -227,45 +228,26 @@ def browse_codes_sql(side_sql: str) -> str:
     )
 
 
-def facet_statement(
-    inner: str,
-    filters: Filters,
-    extra_ctes: Sequence[str] = (),
-    tail: str = "",
-    *,
-    tiers: bool = False,
-    leading_ctes: Sequence[str] = (),
-) -> str:
-    """One statement over the match set `inner` (rows of facet code and count, as `m`; with `tiers`, also
-    the browse tier counts of `browse_codes_sql`) giving `(kind, key, count, label, score)` rows: the counts
-    of `facets.fold_sql` (split per field by `read_statement`), the size of
-    the match set (`m`: the count is the number of matches), the values of its region codes (`label`), the
-    browse tier sizes (`tier`, if `tiers`), then `tail`."""
-    tier_rows = ""
-    if tiers:
-        where = filters.code_sql("code")
-        where = f" WHERE {where}" if where else ""
-        tier_rows = "".join(
-            f"\nUNION ALL SELECT 'tier', {tier}, SUM({count}), NULL, NULL FROM m{where}"
-            for tier, count in ((0, "t0"), (1, "t1"), (2, "n - t0 - t1"))
-        )
-    region = facets.REGION
-    fold_cte, fold_select = facets.fold_sql("m", filters.predicates)
+BROWSE_COLUMNS = ("code", "n", "t0", "t1")
+
+
+def code_list(columns: Sequence[str], concat: str) -> str:
+    """An aggregate of the rows' `columns` (the facet code, then counts) as one comma-separated text, which
+    `facets.parse_code_list` reads; `concat` is the engine's string aggregate of the text `{}` (integers, or
+    integers joined by `||`, which makes text of them on both engines)."""
+    return concat.format(" || ',' || ".join(columns))
+
+
+def facet_statement(ctes: Sequence[str], codes: str, width: int, tail: str = "") -> str:
+    """One statement giving `(kind, key, count, label, score)` rows: the match set's code list (`codes`, a
+    SELECT of one `code_list` text of `width` columns, as the `codes` row's label), every region code's value
+    (`label` rows, for the facet values), then `tail`."""
+    with_clause = f"WITH {', '.join(ctes)}\n" if ctes else ""
     return (
-        f"WITH {', '.join([*leading_ctes, f'm AS MATERIALIZED ({inner})', fold_cte, *extra_ctes])}"
-        f"\nSELECT kind, k, cnt, NULL AS label, CAST(NULL AS DOUBLE PRECISION) AS score FROM ({fold_select}) folded"
-        "\nUNION ALL SELECT 'm', COUNT(*), SUM(n), NULL, NULL FROM m"
-        f"\nUNION ALL SELECT 'label', code, NULL, value, NULL FROM {REGION_LABELS}"
-        f" WHERE field = 'region' AND code IN (SELECT k FROM ({facets.field_values_sql(region, filters.predicates)}) r)"
-        f"{tier_rows}{tail}"
+        f"{with_clause}SELECT 'codes' AS kind, {int(width)} AS k, CAST(NULL AS BIGINT) AS cnt, ({codes}) AS label,"
+        " CAST(NULL AS DOUBLE PRECISION) AS score"
+        f"\nUNION ALL SELECT 'label', code, NULL, value, NULL FROM {REGION_LABELS} WHERE field = 'region'{tail}"
     )
-
-
-def rank_gate(filters: Filters, limit: int) -> str:
-    """SQL that is true when the filtered match set `m` has between 1 and `limit` documents: evaluated once
-    per statement, it keeps the ranking part of `search` from running for empty or broad match sets."""
-    where = filters.code_sql("code")
-    return f"(SELECT COALESCE(SUM(n), 0) FROM m{' WHERE ' + where if where else ''}) BETWEEN 1 AND {int(limit)}"
 
 
 def read_counts(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Counted, list[Ranked]]:
@@ -277,36 +259,30 @@ def read_counts(rows: Iterable[Sequence[Any]], filters: Filters) -> tuple[Counte
 class StatementRows(NamedTuple):
     counted: Counted
     hits: list[Ranked]
-    matched: int  # the size of the match set before the facet filters (`m` row)
+    matched: int  # the size of the match set before the facet filters
     window: tuple[int, int] | None  # a `window` row: (lowest offering id, matches)
 
 
 def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> StatementRows:
     """`read_counts`, plus the size of the match set before the facet filters and a newest window."""
     window: tuple[int, int] | None = None
-    tiers = [0, 0, 0]
-    folded: dict[str, dict[int, int]] = {}  # the `g` rows of `facets.fold_sql`
+    table = facets.parse_code_list(None, 1)
     labels: dict[int, str] = {}
     hits: list[tuple[int, float]] = []
     texts: list[str | None] = []
-    matched = 0
     for kind, key, count, label, score in rows:
         if kind == "hit":
             hits.append((int(key), float(score)))
             texts.append(label)
         elif kind == "label":
             labels[int(key)] = label
-        elif kind == "tier":
-            tiers[int(key)] = int(count or 0)
-        elif kind == "m":
-            matched = int(count or 0)
+        elif kind == "codes":
+            table = facets.parse_code_list(label, int(key))
         elif kind == "window":
             window = (int(key), int(count))
-        else:
-            folded.setdefault(kind, {})[int(key)] = int(count)
-    total, per_field = facets.split_folded(folded, filters.predicates)
-    counted = Counted(total, facets.decode_facets(per_field, labels.get), (tiers[0], tiers[1], tiers[2]))
-    return StatementRows(counted, ranked_hits(hits, texts), matched, window)
+    counts = facets.count_codes(table, filters.predicates)
+    counted = Counted(counts.total, facets.decode_facets(counts.per_field, labels.get), counts.tiers)
+    return StatementRows(counted, ranked_hits(hits, texts), counts.matched, window)
 
 
 def ranked_select(id_score: tuple[str, str], hits: str, texts: PageTexts | None, json_array: str) -> str:
@@ -332,12 +308,12 @@ def ranked_hits(hits: Sequence[tuple[int, float]], texts: Sequence[str | None]) 
     return [Ranked(offering_id, score) for offering_id, score in hits]
 
 
-def count_matches(inner: str, params: list[Any], filters: Filters, *, tiers: bool = False) -> Counted:
-    """Total, facets (and browse tier sizes) of the match set `inner` (`m` rows of `facet_statement`).
+def count_matches(ctes: Sequence[str], codes: str, width: int, params: list[Any], filters: Filters) -> Counted:
+    """Total, facets (and browse tier sizes) of a match set given as a `facet_statement` code list.
 
-    Shared by both backends: only `inner`, the engine's match query, differs between them.
+    Shared by both backends: only the engine's match query and string aggregate differ between them.
     """
     with connection.cursor() as cur:
-        cur.execute(facet_statement(inner, filters, tiers=tiers), params)
+        cur.execute(facet_statement(ctes, codes, width), params)
         counted, _hits = read_counts(cur.fetchall(), filters)
     return counted

@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from battery_region.search.backends.base import (
+    BROWSE_COLUMNS,
     COLUMNS,
     Counted,
     Filters,
@@ -30,6 +31,7 @@ from battery_region.search.backends.base import (
     Ranked,
     SearchBackend,
     browse_codes_sql,
+    code_list,
     count_matches,
     facet_statement,
     ranked_select,
@@ -51,6 +53,10 @@ WINDOW_READS_PER_MATCH = 2  # see `newest_window`
 # Each search_document row's facet code and its tsvector without positions (migration 0004): counting a
 # broad match set there reads about a third fewer pages than in search_document.
 MATCH_TABLE = "search_match"
+CONCAT = "string_agg(CAST({} AS TEXT), ',')"
+# A grouped match set `m(code, n)` as a code list (PostgreSQL hashes the codes: cheaper than listing every
+# match of a common word).
+GROUPED_CODES = f"SELECT {code_list(('code', 'n'), CONCAT)} FROM m"
 
 
 def _quote(token: str) -> str:
@@ -155,6 +161,7 @@ class PostgresBackend(SearchBackend):
     vendor = "postgresql"
     broad_limit = 5000
     broad_pool = 600
+    code_concat = CONCAT
 
     def __init__(self) -> None:
         self.statistics = LexemeStatistics()
@@ -234,24 +241,23 @@ class PostgresBackend(SearchBackend):
         return "".join(f" AND {part}" for part in parts), list(filters.side_params)
 
     def _match_codes(self, expr: Expr, filters: Filters) -> tuple[str, list[Any]]:
-        """The match set of `expr` as `m` rows (facet code, count), counted in the narrow `MATCH_TABLE` unless
-        a filter needs a column only `search_document` has."""
+        """The match set of `expr` as a CTE `m(code, n)` (facet code, count), counted in the narrow
+        `MATCH_TABLE` unless a filter needs a column only `search_document` has."""
         if not filters.side_sql:
             inner = f"SELECT facet_code AS code, COUNT(*) AS n FROM {MATCH_TABLE} WHERE tsv @@ %s::tsquery"
-            return inner + " GROUP BY facet_code", [render_tsquery(expr)]
+            return f"m AS MATERIALIZED ({inner} GROUP BY facet_code)", [render_tsquery(expr)]
         inner = (
             "SELECT facet_code AS code, COUNT(*) AS n FROM search_document"
             f" WHERE tsv @@ %s::tsquery AND {filters.side_sql} GROUP BY facet_code"
         )
-        return inner, [render_tsquery(expr), *filters.side_params]
+        return f"m AS MATERIALIZED ({inner})", [render_tsquery(expr), *filters.side_params]
 
     def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:
         if expr is None:
-            inner = browse_codes_sql(filters.side_sql)
-            params: list[Any] = [today, *filters.side_params]
-        else:
-            inner, params = self._match_codes(expr, filters)
-        return count_matches(inner, params, filters, tiers=expr is None)
+            codes = f"SELECT {code_list(BROWSE_COLUMNS, CONCAT)} FROM ({browse_codes_sql(filters.side_sql)}) b"
+            return count_matches([], codes, len(BROWSE_COLUMNS), [today, *filters.side_params], filters)
+        m, params = self._match_codes(expr, filters)
+        return count_matches([m], GROUPED_CODES, 2, params, filters)
 
     def search(
         self,
@@ -300,15 +306,14 @@ class PostgresBackend(SearchBackend):
             f" WHERE tsv @@ %s::tsquery{side} LIMIT {int(self.broad_limit) + 1})"
         )
         sql = facet_statement(
-            "SELECT facet_code AS code, COUNT(*) AS n FROM f GROUP BY facet_code",
-            filters,
-            (),
+            [f_cte],
+            f"SELECT {code_list(['facet_code'], CONCAT)} FROM f",
+            1,
             self._hit_rows(
                 "SELECT offering_id AS id, score FROM f WHERE score IS NOT NULL"
                 f" ORDER BY score DESC, offering_id DESC{_page(limit, offset)}",
                 texts,
             ),
-            leading_ctes=[f_cte],
         )
         rows = fetch_prepared(sql, [*score_params, render_tsquery(full), *filters.side_params])
         counted, hits, matched, _window = read_statement(rows, filters)
@@ -329,7 +334,7 @@ class PostgresBackend(SearchBackend):
     ) -> Found:
         """The counts of a broad match set and, in the same statement, the window `newest_window` chooses
         from them, read once to count and rank it, with the requested page of it."""
-        inner, inner_params = self._match_codes(full, filters)
+        m, m_params = self._match_codes(full, filters)
         code_sql = filters.code_sql("code")
         score, score_params = self._score(full, original, original_boost)
         total = f"t AS (SELECT COALESCE(SUM(n), 0) AS total FROM m{' WHERE ' + code_sql if code_sql else ''})"
@@ -337,8 +342,8 @@ class PostgresBackend(SearchBackend):
         tail = "\nUNION ALL SELECT 'window', low, (SELECT COUNT(*) FROM w), NULL, NULL FROM lo" + self._hit_rows(
             f"SELECT offering_id AS id, score FROM w ORDER BY score DESC, offering_id DESC{_page(limit, offset)}", texts
         )
-        sql = facet_statement(inner, filters, [total, *window_ctes], tail)
-        rows = fetch_prepared(sql, [*inner_params, *score_params, *window_params])
+        sql = facet_statement([m, total, *window_ctes], GROUPED_CODES, 2, tail)
+        rows = fetch_prepared(sql, [*m_params, *score_params, *window_params])
         counted, hits, _matched, window = read_statement(rows, filters)
         if window is None or not window[1]:
             return Found(counted, None, window_known=True)

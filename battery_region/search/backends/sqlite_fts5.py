@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from battery_region.search import facets
 from battery_region.search.backends.base import (
+    BROWSE_COLUMNS,
     COLUMNS,
     Counted,
     Filters,
@@ -31,9 +32,9 @@ from battery_region.search.backends.base import (
     SearchBackend,
     browse_codes_sql,
     chunked,
+    code_list,
     count_matches,
     facet_statement,
-    rank_gate,
     ranked_select,
     read_counts,
     read_ranked,
@@ -43,6 +44,7 @@ from battery_region.search.query import Expr, render_fts5, with_repeated
 RANK_WEIGHTS = (10.0, 6.0, 1.5, 3.0, 0.5)  # t, k, b, tp, bp
 FTS_TABLE = "search_fts"
 MASK = facets.CODE_MASK
+CONCAT = "group_concat({})"
 
 
 MAX_REPEATS = 3  # an integral original boost up to this is scored by repeating the typed tokens
@@ -70,6 +72,7 @@ class SqliteFts5Backend(SearchBackend):
     vendor = "sqlite"
     broad_limit = 3000
     broad_pool = 600  # as PostgreSQL's: both engines rank the same newest matches first
+    code_concat = CONCAT
 
     # -- writing -------------------------------------------------------------------------------------
     def write(self, documents: Sequence[IndexedDocument]) -> None:
@@ -155,20 +158,25 @@ class SqliteFts5Backend(SearchBackend):
         )
 
     def _match_codes(self, expr: Expr, filters: Filters) -> tuple[str, list[Any]]:
+        """The match set of `expr` as one row `m(passing, codes)`: how many matches pass the facet filters, and
+        every match's facet code as a `code_list` (no GROUP BY: SQLite would sort the codes, 0.3 ms for a word
+        with 1,500 matches, 9 ms for `koulutus`)."""
         side, side_params = self._side(filters)
-        inner = (
-            f"SELECT ({FTS_TABLE}.rowid & {MASK}) AS code, COUNT(*) AS n FROM {FTS_TABLE}"
-            f" WHERE {FTS_TABLE} MATCH %s{side} GROUP BY 1"
+        code_sql = filters.code_sql(f"{FTS_TABLE}.rowid")
+        passing = f"COUNT(*) FILTER (WHERE {code_sql})" if code_sql else "COUNT(*)"
+        codes = code_list([f"{FTS_TABLE}.rowid & {MASK}"], CONCAT)
+        sql = (
+            f"m AS MATERIALIZED (SELECT {passing} AS passing, {codes} AS codes FROM {FTS_TABLE}"
+            f" WHERE {FTS_TABLE} MATCH %s{side})"
         )
-        return inner, [render_fts5(expr), *side_params]
+        return sql, [render_fts5(expr), *side_params]
 
     def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:
         if expr is None:
-            inner = browse_codes_sql(filters.side_sql)
-            params: list[Any] = [_adapt_date(today), *filters.side_params]
-        else:
-            inner, params = self._match_codes(expr, filters)
-        return count_matches(inner, params, filters, tiers=expr is None)
+            codes = f"SELECT {code_list(BROWSE_COLUMNS, CONCAT)} FROM ({browse_codes_sql(filters.side_sql)}) b"
+            return count_matches([], codes, len(BROWSE_COLUMNS), [_adapt_date(today), *filters.side_params], filters)
+        m, params = self._match_codes(expr, filters)
+        return count_matches([m], "SELECT codes FROM m", 1, params, filters)
 
     def search(
         self,
@@ -181,16 +189,16 @@ class SqliteFts5Backend(SearchBackend):
         original_boost: float,
         texts: PageTexts | None = None,
     ) -> Found:
-        inner, params = self._match_codes(full, filters)
-        ranking = self._ranking(
-            full, original, filters, None, original_boost, rank_gate(filters, self.broad_limit), offset, limit
-        )
+        m, params = self._match_codes(full, filters)
+        # Evaluated once per statement: the ranking part does not run for an empty or a broad match set.
+        gate = f"(SELECT passing FROM m) BETWEEN 1 AND {int(self.broad_limit)}"
+        ranking = self._ranking(full, original, filters, None, original_boost, gate, offset, limit)
         hit = (f"(h.rid >> {facets.CODE_BITS})", "-h.score")
         if texts is None:
             tail = f"\nUNION ALL SELECT 'hit', {hit[0]}, NULL, NULL, {hit[1]} FROM ({ranking.select}) h"
         else:
             tail = texts.tail(hit, ranking.select, "json_array({})")
-        sql = facet_statement(inner, filters, ranking.ctes, tail)
+        sql = facet_statement([m, *ranking.ctes], "SELECT codes FROM m", 1, tail)
         with connection.cursor() as cur:
             cur.execute(sql, [*params, *ranking.cte_params, *ranking.select_params])
             counted, hits = read_counts(cur.fetchall(), filters)
