@@ -16,8 +16,10 @@ inject engine syntax (`"`, `*`, `NEAR`, `:`, `-`, `(` are separators or plain wo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import wraps
+from typing import TypeVar
 
 from battery_region.search import analysis
 
@@ -214,6 +216,24 @@ class Slot:
         return any_of([original, *(expansion.expr for expansion in self.expansions)])
 
 
+_T = TypeVar("_T")
+
+
+def _kept(method: Callable[[Plan], _T]) -> Callable[[Plan], _T]:
+    """A plan's expression, built once and kept on the (immutable) plan: the glossary index keeps recent plans,
+    and a search asks for the same expressions several times."""
+    name = method.__name__
+
+    @wraps(method)
+    def kept(plan: Plan) -> _T:
+        memo: dict[str, _T] = plan.__dict__.setdefault("_kept", {})  # not a field: equality and hash ignore it
+        if name not in memo:
+            memo[name] = method(plan)
+        return memo[name]
+
+    return kept
+
+
 @dataclass(frozen=True)
 class Plan:
     words: tuple[QueryWord, ...]
@@ -233,15 +253,19 @@ class Plan:
     def has_compounds(self) -> bool:
         return any(word.parts for word in self.words)
 
+    @_kept
     def original(self) -> Expr | None:
         return all_of(e for e in (slot.original() for slot in self.slots) if e is not None)
 
+    @_kept
     def full(self) -> Expr | None:
         return all_of(e for e in (slot.full() for slot in self.slots) if e is not None)
 
+    @_kept
     def split(self) -> Expr | None:
         return all_of(e for e in (slot.split() for slot in self.slots) if e is not None)
 
+    @_kept
     def any_word(self) -> Expr | None:
         children: list[Expr | None] = []
         for slot in self.slots:
@@ -249,9 +273,11 @@ class Plan:
             children.extend(expansion.expr for expansion in slot.expansions)
         return any_of(children)
 
+    @_kept
     def any_original(self) -> Expr | None:
         return any_of(word.expr() for slot in self.slots for word in slot.words)
 
+    @_kept
     def highlight_tokens(self) -> frozenset[str]:
         found: set[str] = set()
         for slot in self.slots:

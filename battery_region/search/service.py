@@ -171,15 +171,14 @@ def _replace_words(q: str, corrections: dict[str, str]) -> str:
 
 
 def _match(backend: SearchBackend, q: str, filters: Filters, offset: int, limit: int, texts: PageTexts) -> _Outcome:
-    today = timezone.localdate()
     plan = glossary.get_index().plan(q)
     if plan.is_empty:
-        return _Outcome(backend.count(None, filters, today), None)
+        return _Outcome(backend.count(None, filters, timezone.localdate()), None)
 
     def search(expr: Expr | None, original: Expr | None) -> Found:
         # Counts and, when the match set is neither empty nor broad, the requested page, in one statement.
         if expr is None:
-            return Found(backend.count(None, filters, today), None)
+            return Found(backend.count(None, filters, timezone.localdate()), None)
         return backend.search(
             expr, original, filters, offset=offset, limit=limit, original_boost=ORIGINAL_BOOST, texts=texts
         )
@@ -219,7 +218,7 @@ def _match(backend: SearchBackend, q: str, filters: Filters, offset: int, limit:
                     tiers.append(tier(loose, plan.any_original(), loose_found))
                     counted = loose_found.counted
             else:
-                loose_counted = backend.count(loose, filters, today)
+                loose_counted = backend.count(loose, filters, timezone.localdate())
                 if loose_counted.total > counted.total:
                     rest = Without(loose, strict) if strict is not None else loose
                     tiers.append(_Tier(rest, plan.any_original(), loose_counted.total - counted.total))
