@@ -145,6 +145,19 @@ class SearchBackend(ABC):
         """Maintenance after the rebuild has committed, outside any transaction (optional)."""
 
     # -- reading
+    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The rows of one read statement (`%s` placeholders), inside the caller's transaction. An engine may
+        run its statements its own way (prepared, or without Django's per-call conversions)."""
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+    def count_codes(self, ctes: Sequence[str], codes: str, width: int, params: list[Any], filters: Filters) -> Counted:
+        """Total, facets (and browse tier sizes) of a match set given as a `facet_statement` code list: only
+        the engine's match query and string aggregate differ between the engines."""
+        counted, _hits = read_counts(self.fetch(facet_statement(ctes, codes, width), params), filters)
+        return counted
+
     @abstractmethod
     def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:
         """Total and facets of the match set (`expr` None: every indexed offering)."""
@@ -292,7 +305,7 @@ def ranked_select(id_score: tuple[str, str], hits: str, texts: PageTexts | None,
     return texts.select(id_score, hits, json_array)
 
 
-def read_ranked(rows: list[Sequence[Any]]) -> list[Ranked]:
+def read_ranked(rows: list[tuple[Any, ...]]) -> list[Ranked]:
     """The rows of `ranked_select`, best first (score, then the newer offering; a join does not keep the
     ranking's order)."""
     rows.sort(key=lambda row: (-row[1], -row[0]))
@@ -306,14 +319,3 @@ def ranked_hits(hits: Sequence[tuple[int, float]], texts: Sequence[str | None]) 
         parsed = json.loads("[" + ",".join(texts) + "]")  # type: ignore[arg-type]
         return [Ranked(offering_id, score, tuple(row)) for (offering_id, score), row in zip(hits, parsed, strict=True)]
     return [Ranked(offering_id, score) for offering_id, score in hits]
-
-
-def count_matches(ctes: Sequence[str], codes: str, width: int, params: list[Any], filters: Filters) -> Counted:
-    """Total, facets (and browse tier sizes) of a match set given as a `facet_statement` code list.
-
-    Shared by both backends: only the engine's match query and string aggregate differ between them.
-    """
-    with connection.cursor() as cur:
-        cur.execute(facet_statement(ctes, codes, width), params)
-        counted, _hits = read_counts(cur.fetchall(), filters)
-    return counted

@@ -32,7 +32,6 @@ from battery_region.search.backends.base import (
     SearchBackend,
     browse_codes_sql,
     code_list,
-    count_matches,
     facet_statement,
     ranked_select,
     read_ranked,
@@ -255,9 +254,9 @@ class PostgresBackend(SearchBackend):
     def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:
         if expr is None:
             codes = f"SELECT {code_list(BROWSE_COLUMNS, CONCAT)} FROM ({browse_codes_sql(filters.side_sql)}) b"
-            return count_matches([], codes, len(BROWSE_COLUMNS), [today, *filters.side_params], filters)
+            return self.count_codes([], codes, len(BROWSE_COLUMNS), [today, *filters.side_params], filters)
         m, params = self._match_codes(expr, filters)
-        return count_matches([m], GROUPED_CODES, 2, params, filters)
+        return self.count_codes([m], GROUPED_CODES, 2, params, filters)
 
     def search(
         self,
