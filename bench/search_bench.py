@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 VAR = ROOT / "var" / "bench"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/battery_region_bench")
 CORPUS_VERSION = "search-corpus-1"
-ROUNDS = 5
+ROUNDS = 15  # samples per query and engine: the machine drifts, so each p50 needs more than a handful
 K = 10
 
 MID_QUERIES = ["akkukenno", "hitsaus", "svetsning", "kunnossapito", "elektriker", "katodmaterial", "welding"]
