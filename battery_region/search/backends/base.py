@@ -152,11 +152,19 @@ class SearchBackend(ABC):
             cur.execute(sql, params)
             return cur.fetchall()
 
-    def count_codes(self, ctes: Sequence[str], codes: str, width: int, params: list[Any], filters: Filters) -> Counted:
+    def count_code_list(
+        self, ctes: Sequence[str], codes: str, width: int, params: Sequence[Any], filters: Filters
+    ) -> Counted:
         """Total, facets (and browse tier sizes) of a match set given as a `facet_statement` code list: only
         the engine's match query and string aggregate differ between the engines."""
         counted, _hits = read_counts(self.fetch(facet_statement(ctes, codes, width), params), filters)
         return counted
+
+    def count_all(self, filters: Filters, today: dt.date) -> Counted:
+        """`count` of the empty query: every indexed offering passing the filters, with the browse tier sizes."""
+        codes = f"SELECT {code_list(BROWSE_COLUMNS, self.code_concat)} FROM ({browse_codes_sql(filters.side_sql)}) b"
+        params = [connection.ops.adapt_datefield_value(today), *filters.side_params]
+        return self.count_code_list([], codes, len(BROWSE_COLUMNS), params, filters)
 
     @abstractmethod
     def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:

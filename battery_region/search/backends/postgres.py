@@ -20,7 +20,6 @@ from django.db import connection
 from django.utils import timezone
 
 from battery_region.search.backends.base import (
-    BROWSE_COLUMNS,
     COLUMNS,
     Counted,
     Filters,
@@ -30,7 +29,6 @@ from battery_region.search.backends.base import (
     PageTexts,
     Ranked,
     SearchBackend,
-    browse_codes_sql,
     code_list,
     facet_statement,
     ranked_select,
@@ -253,10 +251,9 @@ class PostgresBackend(SearchBackend):
 
     def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:
         if expr is None:
-            codes = f"SELECT {code_list(BROWSE_COLUMNS, CONCAT)} FROM ({browse_codes_sql(filters.side_sql)}) b"
-            return self.count_codes([], codes, len(BROWSE_COLUMNS), [today, *filters.side_params], filters)
+            return self.count_all(filters, today)
         m, params = self._match_codes(expr, filters)
-        return self.count_codes([m], GROUPED_CODES, 2, params, filters)
+        return self.count_code_list([m], GROUPED_CODES, 2, params, filters)
 
     def search(
         self,

@@ -22,7 +22,6 @@ from django.utils import timezone
 
 from battery_region.search import facets
 from battery_region.search.backends.base import (
-    BROWSE_COLUMNS,
     COLUMNS,
     Counted,
     Filters,
@@ -32,7 +31,6 @@ from battery_region.search.backends.base import (
     PageTexts,
     Ranked,
     SearchBackend,
-    browse_codes_sql,
     chunked,
     code_list,
     facet_statement,
@@ -198,10 +196,9 @@ class SqliteFts5Backend(SearchBackend):
 
     def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:
         if expr is None:
-            codes = f"SELECT {code_list(BROWSE_COLUMNS, CONCAT)} FROM ({browse_codes_sql(filters.side_sql)}) b"
-            return self.count_codes([], codes, len(BROWSE_COLUMNS), [_adapt_date(today), *filters.side_params], filters)
+            return self.count_all(filters, today)
         m, params = self._match_codes(expr, filters)
-        return self.count_codes([m], "SELECT codes FROM m", 1, params, filters)
+        return self.count_code_list([m], "SELECT codes FROM m", 1, params, filters)
 
     def search(
         self,
