@@ -205,16 +205,19 @@ def catalogue(glossary_loaded: None) -> list[Offering]:
     return list(Offering.objects.filter(pk__in=[o.pk for o in made]).select_related("programme"))
 
 
+def _estimate_everything_as(monkeypatch: pytest.MonkeyPatch, matches: float) -> None:
+    """On PostgreSQL, make the planner-statistics estimate of every query `matches` (SQLite has none)."""
+    statistics = getattr(get_backend(), "statistics", None)
+    if statistics is not None:
+        monkeypatch.setattr(statistics, "estimate", lambda expr: matches)
+
+
 @pytest.fixture(params=["broad_by_statistics", "ranking_first"])
 def strategy(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """On PostgreSQL, run the search both ways: only count the match set (broad by the planner's statistics)
     and rank it separately, or count and rank it in one read (statistics a test database does not have:
     set here)."""
-    backend = get_backend()
-    statistics = getattr(backend, "statistics", None)
-    if statistics is not None:
-        estimate = (lambda expr: 1e12) if request.param == "broad_by_statistics" else (lambda expr: 0.0)
-        monkeypatch.setattr(statistics, "estimate", estimate)
+    _estimate_everything_as(monkeypatch, 1e12 if request.param == "broad_by_statistics" else 0.0)
     return str(request.param)
 
 
@@ -292,9 +295,7 @@ def test_the_page_ranked_with_the_counts_is_the_ranking_page(catalogue: list[Off
 def test_a_wrong_estimate_still_counts_everything(catalogue: list[Offering], monkeypatch: pytest.MonkeyPatch) -> None:
     """Ranking while reading stops after `broad_limit` matches; a broad match set is then counted first."""
     backend = get_backend()
-    statistics = getattr(backend, "statistics", None)
-    if statistics is not None:
-        monkeypatch.setattr(statistics, "estimate", lambda expr: 0.0)
+    _estimate_everything_as(monkeypatch, 0.0)
     monkeypatch.setattr(backend, "broad_limit", 5)
     monkeypatch.setattr(backend, "broad_pool", 3)
     page = search_catalogue(q="koulutus", language="fi", filters=CatalogueFilters(), page_size=4)
@@ -315,9 +316,7 @@ def test_a_window_chosen_with_the_counts_is_the_newest_window(
     from battery_region.search.query import build_plan
 
     backend = get_backend()
-    statistics = getattr(backend, "statistics", None)
-    if statistics is not None:
-        monkeypatch.setattr(statistics, "estimate", lambda expr: 1e12)
+    _estimate_everything_as(monkeypatch, 1e12)
     monkeypatch.setattr(backend, "broad_limit", 3)
     monkeypatch.setattr(backend, "broad_pool", 4)
     plan = build_plan("koulutus", glossary.get_index())
