@@ -206,12 +206,13 @@ def parse_code_list(text: str | None, width: int) -> npt.NDArray[np.int64]:
     return values.reshape(-1, width)
 
 
-# Every field's value as one bin of a single `bincount`: field i's value v is bin `_BIN_OFFSETS[i] + v`.
-_FIELD_LIST = tuple(FIELDS.values())
+# Every field's value as one bin of a single `bincount`: field i's value v is bin `_BIN_OFFSETS[i] + v`. The
+# widest field (region: 4,096 codes, of which a few dozen are used) comes last, so the counts array ends at
+# the highest region code present.
+_FIELD_LIST = tuple(sorted(FIELDS.values(), key=lambda field: field.bits))
 _SHIFTS = np.array([[field.shift] for field in _FIELD_LIST], dtype=np.int64)
 _MASKS = np.array([[field.mask] for field in _FIELD_LIST], dtype=np.int64)
 _BIN_OFFSETS = np.cumsum([0, *(field.mask + 1 for field in _FIELD_LIST)])[:-1].reshape(-1, 1)
-_BINS = int(sum(field.mask + 1 for field in _FIELD_LIST))
 _FIELD_INDEX = {field.name: index for index, field in enumerate(_FIELD_LIST)}
 _BIN_FIELD: tuple[tuple[str, int], ...] = tuple(
     (field.name, value) for field in _FIELD_LIST for value in range(field.mask + 1)
@@ -246,7 +247,7 @@ def count_codes(table: npt.NDArray[np.int64], predicates: Sequence[Predicate]) -
     else:
         bins = bins.ravel()
         field_weights = None if weights is None else np.tile(weights, len(_FIELD_LIST))
-    counts = np.bincount(bins, weights=field_weights, minlength=_BINS)
+    counts = np.bincount(bins, weights=field_weights)
     present = np.flatnonzero(counts)
     per_field: dict[str, dict[int, int]] = {field.name: {} for field in _FIELD_LIST}
     for index, n in zip(present.tolist(), counts[present].astype(np.int64).tolist(), strict=True):

@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from html import escape
 
 from django.db import connection
 from django.utils import timezone
@@ -318,10 +319,14 @@ def _snippets(plan: Plan | None, ranked: Sequence[Ranked], language: str) -> dic
     result: dict[int, str] = {}
     for offering_id, row in texts.items():
         candidates = [(code, text) for code, base in slots for text in row[base : base + snippet_fields] if text]
-        title = next((text for _code, base in slots for text in row[base + snippet_fields : base + width] if text), "")
         if plan is None:
             candidates = candidates[:1]
-        result[offering_id] = best_snippet(highlighter, candidates, title)
+        snippet = best_snippet(highlighter, candidates)
+        if snippet is None:  # no text to cut from: the title
+            snippet = escape(
+                next((text for _c, base in slots for text in row[base + snippet_fields : base + width] if text), "")
+            )
+        result[offering_id] = snippet
     return result
 
 

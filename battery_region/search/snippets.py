@@ -8,10 +8,10 @@ safe HTML whatever the text contains.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from html import escape
-from itertools import islice
 
 from battery_region.search import analysis
 
@@ -20,66 +20,73 @@ WORDS_BEFORE = 8
 MAX_SCAN_CHARS = 6000
 
 
+# `analysis.WORD_RE` with a group: `split` gives [text before word 0, word 0, text between, word 1, …, text after].
+_PIECES_RE = re.compile(f"({analysis.WORD_RE.pattern})")
+
+
 class Highlighter:
     """Marks words whose analysis meets `tokens`; remembers per-word decisions for one search."""
 
     def __init__(self, tokens: Iterable[str]) -> None:
         self.tokens = frozenset(tokens)
-        self._seen: dict[str, dict[str, bool]] = {}  # language → word → matches
+        # language → words known to match / known not to: set operations test a whole text at C speed.
+        self._hits: dict[str, set[str]] = {}
+        self._misses: dict[str, set[str]] = {}
+        # Offerings of one programme share its texts: a page often shows the same text several times.
+        self._cut: dict[tuple[str, str, bool], str | None] = {}
 
-    def matches(self, word: str, language: str) -> bool:
-        seen = self._seen.setdefault(language, {})
-        hit = seen.get(word)
-        if hit is None:
+    def _known(self, words: Sequence[str], language: str) -> set[str]:
+        """The words of `words` that match, after analysing those not met before in this search."""
+        hits = self._hits.setdefault(language, set())
+        misses = self._misses.setdefault(language, set())
+        for word in set(words).difference(hits, misses):
             result = analysis.analyse_word(word, language)
-            hit = seen[word] = bool(self.tokens.intersection(result.lemmas) or self.tokens.intersection(result.parts))
-        return hit
-
-    def _first_match(self, words: Sequence[str], language: str) -> int | None:
-        seen = self._seen.setdefault(language, {})
-        for index, word in enumerate(words):
-            hit = seen.get(word)
-            if hit or (hit is None and self.matches(word, language)):
-                return index
-        return None
+            if self.tokens.intersection(result.lemmas) or self.tokens.intersection(result.parts):
+                hits.add(word)
+            else:
+                misses.add(word)
+        return hits
 
     def snippet(self, text: str, language: str, *, require_match: bool) -> str | None:
         """A window of `text` around the first match, with matches in <mark>; None if `require_match`
         and nothing matches."""
+        key = (text, language, require_match)
+        if key not in self._cut:
+            self._cut[key] = self._snippet(text, language, require_match)
+        return self._cut[key]
+
+    def _snippet(self, text: str, language: str, require_match: bool) -> str | None:
         text = unicodedata.normalize("NFC", text or "")[:MAX_SCAN_CHARS]
-        # Words as plain strings first (most texts scanned hold no match); positions only for the window.
-        words = analysis.WORD_RE.findall(text)
+        pieces = _PIECES_RE.split(text)
+        words = pieces[1::2]  # word i is pieces[2i + 1]
         if not words:
             return escape(text[:200]) if not require_match and text.strip() else None
-        first = self._first_match(words, language)
+        hits = self._known(words, language)
+        first = None if hits.isdisjoint(words) else next(i for i, word in enumerate(words) if word in hits)
         if first is None and require_match:
             return None
-        start_word = max(0, (first or 0) - WORDS_BEFORE)
-        end_word = min(len(words), start_word + WINDOW_WORDS)
-        spans = list(islice(analysis.word_spans(text), end_word))
-        start = 0 if start_word == 0 else spans[start_word].start()
-        end = len(text) if end_word == len(words) else spans[end_word - 1].end()
-        # Escaping is per character, so the text between two marks is escaped in one piece.
-        pieces: list[str] = ["…" if start > 0 else ""]
-        cursor = start
-        if first is not None:  # no word before `first` matches
-            seen = self._seen[language]
-            for index in range(first, end_word):
-                span = spans[index]
-                word = words[index]
-                hit = seen.get(word)
-                if index == first or hit or (hit is None and self.matches(word, language)):
-                    # A word is letters and digits only (`WORD_RE`): nothing in it to escape.
-                    pieces.append(f"{escape(text[cursor : span.start()])}<mark>{word}</mark>")
-                    cursor = span.end()
-        pieces.append(escape(text[cursor:end]))
-        if end < len(text):
-            pieces.append("…")
-        return "".join(pieces).strip()
+        start = max(0, (first or 0) - WORDS_BEFORE)
+        end = min(len(words), start + WINDOW_WORDS)
+        out: list[str] = ["…"] if start else []
+        # From the leading text when the window starts at the first word, else from the window's first word;
+        # to the end of the text when the window reaches the last word, else to the window's last word.
+        cursor = 2 * start + 1 if start else 0
+        stop = len(pieces) if end == len(words) else 2 * end
+        if first is not None:
+            for index in range(2 * first + 1, stop, 2):
+                if pieces[index] in hits:
+                    # Escaping is per character: the text between two marks is escaped in one piece. A word
+                    # is letters and digits only (`WORD_RE`): nothing in it to escape.
+                    out.append(f"{escape(''.join(pieces[cursor:index]))}<mark>{pieces[index]}</mark>")
+                    cursor = index + 1
+        out.append(escape("".join(pieces[cursor:stop])))
+        if end < len(words):
+            out.append("…")
+        return "".join(out).strip()
 
 
-def best_snippet(highlighter: Highlighter, candidates: Sequence[tuple[str, str]], fallback: str = "") -> str:
-    """The first candidate `(language, text)` with a match; else the first non-empty text; else `fallback`."""
+def best_snippet(highlighter: Highlighter, candidates: Sequence[tuple[str, str]]) -> str | None:
+    """The first candidate `(language, text)` with a match; else the first non-empty text; else None."""
     for language, text in candidates:
         snippet = highlighter.snippet(text, language, require_match=True)
         if snippet:
@@ -88,4 +95,4 @@ def best_snippet(highlighter: Highlighter, candidates: Sequence[tuple[str, str]]
         snippet = highlighter.snippet(text, language, require_match=False)
         if snippet:
             return snippet
-    return escape(fallback)
+    return None

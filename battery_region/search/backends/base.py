@@ -61,8 +61,7 @@ class IdRange:
     high: int | None = None
 
 
-@dataclass(frozen=True)
-class Ranked:
+class Ranked(NamedTuple):  # a tuple: a page makes one per hit
     offering_id: int
     score: float
     texts: tuple[str | None, ...] | None = None  # the `PageTexts` columns, when `search` read them
