@@ -91,6 +91,69 @@ def tokens_of(expr: Expr | None) -> set[str]:
     return found
 
 
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def _kept(method: Callable[[_T], _R]) -> Callable[[_T], _R]:
+    """`method(obj)` computed once and kept on the (immutable) object: the glossary index keeps recent plans,
+    a plan keeps its expressions, and a search asks for the same expressions, rendered, several times."""
+    name = method.__name__
+
+    @wraps(method)
+    def kept(obj: _T) -> _R:
+        memo: dict[str, _R] = obj.__dict__.setdefault("_kept", {})  # not a field: equality and hash ignore it
+        if name not in memo:
+            memo[name] = method(obj)
+        return memo[name]
+
+    return kept
+
+
+def covers(outer: Expr, inner: Expr) -> bool:
+    """True when every document matching `inner` matches `outer` (a sufficient test: False when unsure)."""
+    if outer == inner:
+        return True
+    if isinstance(inner, AnyOf):
+        return all(covers(outer, child) for child in inner.children)
+    if isinstance(inner, All) and any(covers(outer, child) for child in inner.children):
+        return True
+    if isinstance(inner, Without) and covers(outer, inner.include):
+        return True
+    if isinstance(outer, Terms):
+        return isinstance(inner, Terms) and set(inner.tokens) <= set(outer.tokens)
+    if isinstance(outer, AnyOf):
+        return any(covers(child, inner) for child in outer.children)
+    if isinstance(outer, All):
+        return all(covers(child, inner) for child in outer.children)
+    return False
+
+
+@_kept
+def matching_form(expr: Expr) -> Expr:
+    """The same match set from fewer doclists: an alternative that another alternative covers is left out
+    (`a OR (a AND b)` is `a`; glossary expansions often repeat a word's own reading in a longer term), and so
+    is a condition implied by another (`a AND (a OR b)` is `a`). For the passes that count or list matches
+    only: ranking keeps every alternative, as each adds to the score."""
+    if isinstance(expr, Terms):
+        return expr
+    if isinstance(expr, Without):
+        return Without(matching_form(expr.include), matching_form(expr.exclude))
+    kept: list[Expr] = []
+    for child in (matching_form(child) for child in expr.children):
+        if isinstance(expr, AnyOf):
+            if any(covers(other, child) for other in kept):
+                continue
+            kept = [other for other in kept if not covers(child, other)]
+        else:
+            if any(covers(child, other) for other in kept):
+                continue
+            kept = [other for other in kept if not covers(other, child)]
+        kept.append(child)
+    return kept[0] if len(kept) == 1 else type(expr)(tuple(kept))
+
+
+@_kept
 def render_fts5(expr: Expr) -> str:
     """FTS5 MATCH syntax; every token is a quoted string, so no token is read as an operator."""
     if isinstance(expr, Terms):
@@ -102,6 +165,7 @@ def render_fts5(expr: Expr) -> str:
     return "(" + operator.join(render_fts5(child) for child in expr.children) + ")"
 
 
+@_kept
 def render_tsquery(expr: Expr) -> str:
     """PostgreSQL tsquery text for a direct `::tsquery` cast (lexemes quoted, not re-normalised)."""
     if isinstance(expr, Terms):
@@ -214,24 +278,6 @@ class Slot:
             children.append(any_of([word.expr(), *splits]))
         original = all_of(child for child in children if child is not None)
         return any_of([original, *(expansion.expr for expansion in self.expansions)])
-
-
-_T = TypeVar("_T")
-
-
-def _kept(method: Callable[[Plan], _T]) -> Callable[[Plan], _T]:
-    """A plan's expression, built once and kept on the (immutable) plan: the glossary index keeps recent plans,
-    and a search asks for the same expressions several times."""
-    name = method.__name__
-
-    @wraps(method)
-    def kept(plan: Plan) -> _T:
-        memo: dict[str, _T] = plan.__dict__.setdefault("_kept", {})  # not a field: equality and hash ignore it
-        if name not in memo:
-            memo[name] = method(plan)
-        return memo[name]
-
-    return kept
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,8 +14,11 @@ from battery_region.search.query import (
     MAX_WORDS,
     All,
     AnyOf,
+    Expr,
     Terms,
+    Without,
     build_plan,
+    matching_form,
     query_words,
     render_fts5,
     render_tsquery,
@@ -54,6 +59,47 @@ def test_engine_syntax_in_the_query_is_inert(q: str) -> None:
             assert token.isalnum(), token
         fts = render_fts5(expr)
         assert fts.count('"') % 2 == 0
+
+
+def _matches(expr: Expr, document: frozenset[str]) -> bool:
+    if isinstance(expr, Terms):
+        return not document.isdisjoint(expr.tokens)
+    if isinstance(expr, Without):
+        return _matches(expr.include, document) and not _matches(expr.exclude, document)
+    if isinstance(expr, All):
+        return all(_matches(child, document) for child in expr.children)
+    return any(_matches(child, document) for child in expr.children)
+
+
+_TOKENS = ("a", "b", "c", "d")
+_EXPRESSIONS = st.recursive(
+    st.lists(st.sampled_from(_TOKENS), min_size=1, max_size=3, unique=True).map(lambda tokens: Terms(tuple(tokens))),
+    lambda children: st.one_of(
+        st.lists(children, min_size=2, max_size=4).map(lambda items: All(tuple(items))),
+        st.lists(children, min_size=2, max_size=4).map(lambda items: AnyOf(tuple(items))),
+        st.tuples(children, children).map(lambda pair: Without(*pair)),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(expr=_EXPRESSIONS)
+def test_the_matching_form_matches_the_same_documents(expr: Expr) -> None:
+    simpler = matching_form(expr)
+    assert len(render_fts5(simpler)) <= len(render_fts5(expr))
+    for size in range(len(_TOKENS) + 1):
+        for document in itertools.combinations(_TOKENS, size):
+            assert _matches(simpler, frozenset(document)) == _matches(expr, frozenset(document)), document
+
+
+def test_the_matching_form_drops_alternatives_another_one_covers() -> None:
+    # hitsaus → … OR weld OR (weld AND technolog): the longer glossary term adds nothing to the match set.
+    weld = Terms(("weld",))
+    full = AnyOf((Terms(("hitsaus",)), weld, All((weld, Terms(("technolog",)))), Terms(("svets", "svetsning"))))
+    assert matching_form(full) == AnyOf((Terms(("hitsaus",)), weld, Terms(("svets", "svetsning"))))
+    assert matching_form(All((weld, AnyOf((weld, Terms(("x",))))))) == weld
+    assert matching_form(AnyOf((Terms(("a",)), Terms(("a", "b"))))) == Terms(("a", "b"))
 
 
 def test_query_words_are_bounded_and_stop_words_go() -> None:

@@ -35,7 +35,7 @@ from battery_region.search.backends.base import (
     read_ranked,
     read_statement,
 )
-from battery_region.search.query import All, Expr, Terms, Without, render_tsquery
+from battery_region.search.query import All, Expr, Terms, Without, matching_form, render_tsquery
 
 COLUMN_WEIGHTS = {"t": "A", "k": "B", "b": "C", "tp": "C", "bp": "D"}
 RANK_WEIGHTS = "{0.05, 0.2, 0.5, 1.0}"  # D, C, B, A
@@ -240,14 +240,15 @@ class PostgresBackend(SearchBackend):
     def _match_codes(self, expr: Expr, filters: Filters) -> tuple[str, list[Any]]:
         """The match set of `expr` as a CTE `m(code, n)` (facet code, count), counted in the narrow
         `MATCH_TABLE` unless a filter needs a column only `search_document` has."""
+        query = render_tsquery(matching_form(expr))
         if not filters.side_sql:
             inner = f"SELECT facet_code AS code, COUNT(*) AS n FROM {MATCH_TABLE} WHERE tsv @@ %s::tsquery"
-            return f"m AS MATERIALIZED ({inner} GROUP BY facet_code)", [render_tsquery(expr)]
+            return f"m AS MATERIALIZED ({inner} GROUP BY facet_code)", [query]
         inner = (
             "SELECT facet_code AS code, COUNT(*) AS n FROM search_document"
             f" WHERE tsv @@ %s::tsquery AND {filters.side_sql} GROUP BY facet_code"
         )
-        return f"m AS MATERIALIZED ({inner})", [render_tsquery(expr), *filters.side_params]
+        return f"m AS MATERIALIZED ({inner})", [query, *filters.side_params]
 
     def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:
         if expr is None:

@@ -38,7 +38,7 @@ from battery_region.search.backends.base import (
     read_counts,
     read_ranked,
 )
-from battery_region.search.query import Expr, render_fts5, with_repeated
+from battery_region.search.query import Expr, matching_form, render_fts5, with_repeated
 
 RANK_WEIGHTS = (10.0, 6.0, 1.5, 3.0, 0.5)  # t, k, b, tp, bp
 FTS_TABLE = "search_fts"
@@ -192,7 +192,7 @@ class SqliteFts5Backend(SearchBackend):
             f"m AS MATERIALIZED (SELECT {passing} AS passing, {codes} AS codes FROM {FTS_TABLE}"
             f" WHERE {FTS_TABLE} MATCH %s{side})"
         )
-        return sql, [render_fts5(expr), *side_params]
+        return sql, [render_fts5(matching_form(expr)), *side_params]
 
     def count(self, expr: Expr | None, filters: Filters, today: dt.date) -> Counted:
         if expr is None:
@@ -234,7 +234,7 @@ class SqliteFts5Backend(SearchBackend):
         # Row ids grow with offering ids: walking the doclist backwards finds the window's lower end.
         rows = self.fetch(
             f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s{where} ORDER BY rowid DESC LIMIT 1 OFFSET %s",
-            [render_fts5(expr), *params, self.broad_pool - 1],
+            [render_fts5(matching_form(expr)), *params, self.broad_pool - 1],
         )
         row = rows[0] if rows else None
         if row is None:
