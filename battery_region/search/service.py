@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
+from typing import NamedTuple
 
 from django.db import connection
 from django.utils import timezone
@@ -60,8 +61,7 @@ TIER_MIN_RESULTS = 10  # below this many complete matches, partial matches follo
 LANGUAGE_CODE_RE = re.compile(r"[a-z]{2,8}")
 
 
-@dataclass(frozen=True)
-class SearchHit:
+class SearchHit(NamedTuple):  # a tuple: a page makes one per hit
     offering_id: int
     score: float
     snippet: str  # safe HTML: the text is escaped, matches are wrapped in <mark>
@@ -279,8 +279,8 @@ def _text_columns(order: tuple[str, ...]) -> tuple[str, ...]:
 def _join_texts() -> str:
     offering, programme = Offering._meta, Programme._meta
     return (
-        f"JOIN {offering.db_table} o ON o.{offering.pk.column} = {{id}}"
-        f" JOIN {programme.db_table} p ON p.{programme.pk.column} = o.programme_id"
+        f"{{join}} {offering.db_table} o ON o.{offering.pk.column} = {{id}}"
+        f" {{join}} {programme.db_table} p ON p.{programme.pk.column} = o.programme_id"
     )
 
 
@@ -304,7 +304,9 @@ def _snippet_rows(ids: list[int], order: tuple[str, ...]) -> dict[int, tuple[str
         return {row[0]: tuple(row[1:]) for row in cur.fetchall()}
 
 
-def _snippets(plan: Plan | None, ranked: Sequence[Ranked], language: str) -> dict[int, str]:
+def _snippets(plan: Plan | None, ranked: Sequence[Ranked], language: str) -> dict[int, SafeString]:
+    """Each hit's snippet: safe HTML, as `snippets.Highlighter` escapes the text and adds only <mark> tags.
+    (`SafeString` is what `mark_safe` makes of a str, without its check for lazy strings: one per hit.)"""
     if not ranked:
         return {}
     order = tuple(fallback_order(language))
@@ -316,7 +318,7 @@ def _snippets(plan: Plan | None, ranked: Sequence[Ranked], language: str) -> dic
     highlighter = Highlighter(plan.highlight_tokens() if plan is not None else ())
     width, snippet_fields = len(_TEXT_FIELDS), len(_SNIPPET_FIELDS)
     slots = [(code, index * width) for index, code in enumerate(order)]
-    result: dict[int, str] = {}
+    result: dict[int, SafeString] = {}
     for offering_id, row in texts.items():
         candidates = [(code, text) for code, base in slots for text in row[base : base + snippet_fields] if text]
         if plan is None:
@@ -326,7 +328,7 @@ def _snippets(plan: Plan | None, ranked: Sequence[Ranked], language: str) -> dic
             snippet = escape(
                 next((text for _c, base in slots for text in row[base + snippet_fields : base + width] if text), "")
             )
-        result[offering_id] = snippet
+        result[offering_id] = SafeString(snippet)
     return result
 
 
@@ -345,12 +347,6 @@ def _split_broad_tiers(backend: SearchBackend, tiers: list[_Tier], filters: Filt
         low, count = window
         yield _Tier(tier.expr, tier.original, count, IdRange(low=low), tier.page if tier.window_known else None)
         yield _Tier(tier.expr, tier.original, tier.size - count, IdRange(high=low))
-
-
-def _safe(html: str) -> SafeString:
-    # Built by snippets.Highlighter: the text is escaped and only <mark> tags are added. (What `mark_safe`
-    # does for a str, without its check for lazy strings: this runs for every hit.)
-    return SafeString(html)
 
 
 def search_catalogue(
@@ -408,7 +404,7 @@ def search_catalogue(
                 skip = 0
     snippets = _snippets(outcome.plan, ranked, code)
     items = [
-        SearchHit(hit.offering_id, round(hit.score, 6), _safe(snippets[hit.offering_id]))
+        SearchHit(hit.offering_id, round(hit.score, 6), snippets[hit.offering_id])
         for hit in ranked
         if hit.offering_id in snippets
     ]

@@ -67,31 +67,38 @@ class Ranked(NamedTuple):  # a tuple: a page makes one per hit
     texts: tuple[str | None, ...] | None = None  # the `PageTexts` columns, when `search` read them
 
 
+class TextsSql(NamedTuple):
+    """How an engine reads a page's texts: its JSON array of `{}`, and the join that reads each hit's rows."""
+
+    json_array: str
+    join: str
+
+
 @dataclass(frozen=True)
 class PageTexts:
     """Columns `search` reads for each hit of the page it ranks, in the same statement (the texts snippets
-    are cut from): `join` adds the tables, with `{id}` standing for the hit's offering id."""
+    are cut from): `join` adds the tables, with `{id}` standing for the hit's offering id and `{join}` for the
+    engine's join keyword."""
 
     join: str
     columns: tuple[str, ...]
 
-    def tail(self, id_score: tuple[str, str], hits: str, json_array: str) -> str:
-        """`UNION ALL` rows `('hit', id, NULL, texts as a JSON array, score)` over the subquery `hits`;
-        `json_array` is the engine's JSON array text of `{}`."""
+    def tail(self, id_score: tuple[str, str], hits: str, engine: TextsSql) -> str:
+        """`UNION ALL` rows `('hit', id, NULL, texts as a JSON array, score)` over the subquery `hits`."""
         offering_id, score = id_score
-        array = self._array(json_array)
-        return f"\nUNION ALL SELECT 'hit', {offering_id}, NULL, {array}, {score}{self._source(id_score, hits)}"
+        array = self._array(engine)
+        return f"\nUNION ALL SELECT 'hit', {offering_id}, NULL, {array}, {score}{self._source(id_score, hits, engine)}"
 
-    def select(self, id_score: tuple[str, str], hits: str, json_array: str) -> str:
+    def select(self, id_score: tuple[str, str], hits: str, engine: TextsSql) -> str:
         """Rows `(id, score, texts as a JSON array)` over the subquery `hits`, in no particular order."""
         offering_id, score = id_score
-        return f"SELECT {offering_id}, {score}, {self._array(json_array)}{self._source(id_score, hits)}"
+        return f"SELECT {offering_id}, {score}, {self._array(engine)}{self._source(id_score, hits, engine)}"
 
-    def _array(self, json_array: str) -> str:
-        return json_array.format(", ".join(self.columns))
+    def _array(self, engine: TextsSql) -> str:
+        return engine.json_array.format(", ".join(self.columns))
 
-    def _source(self, id_score: tuple[str, str], hits: str) -> str:
-        return f" FROM ({hits}) h {self.join.format(id=id_score[0])}"
+    def _source(self, id_score: tuple[str, str], hits: str, engine: TextsSql) -> str:
+        return f" FROM ({hits}) h {self.join.format(id=id_score[0], join=engine.join)}"
 
 
 @dataclass(frozen=True)
@@ -305,11 +312,11 @@ def read_statement(rows: Iterable[Sequence[Any]], filters: Filters) -> Statement
     return StatementRows(counted, ranked_hits(hits, texts), counts.matched, window)
 
 
-def ranked_select(id_score: tuple[str, str], hits: str, texts: PageTexts | None, json_array: str) -> str:
+def ranked_select(id_score: tuple[str, str], hits: str, texts: PageTexts | None, engine: TextsSql) -> str:
     """Rows `(id, score, texts as a JSON array or NULL)` over the ranking subquery `hits`, for `read_ranked`."""
     if texts is None:
         return f"SELECT {id_score[0]}, {id_score[1]}, NULL FROM ({hits}) h"
-    return texts.select(id_score, hits, json_array)
+    return texts.select(id_score, hits, engine)
 
 
 def read_ranked(rows: list[tuple[Any, ...]]) -> list[Ranked]:

@@ -29,6 +29,7 @@ from battery_region.search.backends.base import (
     PageTexts,
     Ranked,
     SearchBackend,
+    TextsSql,
     code_list,
     facet_statement,
     ranked_select,
@@ -51,6 +52,7 @@ WINDOW_READS_PER_MATCH = 2  # see `newest_window`
 # broad match set there reads about a third fewer pages than in search_document.
 MATCH_TABLE = "search_match"
 CONCAT = "string_agg(CAST({} AS TEXT), ',')"
+TEXTS_SQL = TextsSql("json_build_array({})::text", "JOIN")
 # A grouped match set `m(code, n)` as a code list (PostgreSQL hashes the codes: cheaper than listing every
 # match of a common word).
 GROUPED_CODES = f"SELECT {code_list(('code', 'n'), CONCAT)} FROM m"
@@ -279,7 +281,7 @@ class PostgresBackend(SearchBackend):
     def _hit_rows(select: str, texts: PageTexts | None) -> str:
         if texts is None:
             return f"\nUNION ALL SELECT 'hit', h.id, NULL, NULL, h.score FROM ({select}) h"
-        return texts.tail(("h.id", "h.score"), select, "json_build_array({})::text")
+        return texts.tail(("h.id", "h.score"), select, TEXTS_SQL)
 
     def _search_ranking_first(
         self,
@@ -436,7 +438,7 @@ class PostgresBackend(SearchBackend):
     ) -> list[Ranked]:
         sql, params = self._ranking(full, original, filters, ids, original_boost, offset, limit)
         with connection.cursor() as cur:
-            cur.execute(ranked_select(("h.id", "h.score"), sql, texts, "json_build_array({})::text"), params)
+            cur.execute(ranked_select(("h.id", "h.score"), sql, texts, TEXTS_SQL), params)
             return read_ranked(cur.fetchall())
 
     def browse(

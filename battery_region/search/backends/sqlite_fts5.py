@@ -31,6 +31,7 @@ from battery_region.search.backends.base import (
     PageTexts,
     Ranked,
     SearchBackend,
+    TextsSql,
     chunked,
     code_list,
     facet_statement,
@@ -44,6 +45,9 @@ RANK_WEIGHTS = (10.0, 6.0, 1.5, 3.0, 0.5)  # t, k, b, tp, bp
 FTS_TABLE = "search_fts"
 MASK = facets.CODE_MASK
 CONCAT = "group_concat({})"
+# CROSS JOIN keeps the ranked page as the outer loop of the texts' join: with a plain JOIN, SQLite materialises
+# the ranking subquery first, which cost 0.08 ms for a page of 20 (1.5k matches at 100k offerings).
+TEXTS_SQL = TextsSql("json_array({})", "CROSS JOIN")
 
 
 MAX_REPEATS = 3  # an integral original boost up to this is scored by repeating the typed tokens
@@ -219,7 +223,7 @@ class SqliteFts5Backend(SearchBackend):
         if texts is None:
             tail = f"\nUNION ALL SELECT 'hit', {hit[0]}, NULL, NULL, {hit[1]} FROM ({ranking.select}) h"
         else:
-            tail = texts.tail(hit, ranking.select, "json_array({})")
+            tail = texts.tail(hit, ranking.select, TEXTS_SQL)
         sql = facet_statement([m, *ranking.ctes], "SELECT codes FROM m", 1, tail)
         counted, hits = read_counts(self.fetch(sql, [*params, *ranking.cte_params, *ranking.select_params]), filters)
         if not 0 < counted.total <= self.broad_limit:
@@ -320,7 +324,7 @@ class SqliteFts5Backend(SearchBackend):
         with_clause = f"WITH {', '.join(ranking.ctes)} " if ranking.ctes else ""
         hit = (f"(h.rid >> {facets.CODE_BITS})", "-h.score")
         rows = self.fetch(
-            with_clause + ranked_select(hit, ranking.select, texts, "json_array({})"),
+            with_clause + ranked_select(hit, ranking.select, texts, TEXTS_SQL),
             [*ranking.cte_params, *ranking.select_params],
         )
         return read_ranked(rows)
