@@ -314,7 +314,7 @@ class PostgresBackend(SearchBackend):
                 texts,
             ),
         )
-        rows = fetch_prepared(sql, [*score_params, render_tsquery(full), *filters.side_params])
+        rows = fetch_prepared(sql, [*score_params, render_tsquery(matching_form(full)), *filters.side_params])
         counted, hits, matched, _window = read_statement(rows, filters)
         if matched > self.broad_limit:
             return None
