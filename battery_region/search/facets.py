@@ -219,26 +219,30 @@ _BIN_FIELD: tuple[tuple[str, int], ...] = tuple(
 )
 
 
+DISTINCT_FIRST = 4096  # a per-match code list longer than this is reduced to distinct codes first
+
+
 def count_codes(table: npt.NDArray[np.int64], predicates: Sequence[Predicate]) -> CodeCounts:
     """Total and per-field counts of a match set given as `parse_code_list` rows: (facet code) per match, or
     (facet code, count[, browse tier 0 count, tier 1 count]) per code.
 
     Each field is counted over the matches passing every *other* filter (a selected country still shows the
     other countries' counts); the total applies every filter. Vectorised, in a fixed number of array
-    operations whatever the size of the match set: a per-match list is first reduced to its distinct codes
-    with their counts (a sort: 0.14 ms for `koulutus`'s 44,836 matches, where spreading every match over
-    every field took 2.5 ms), then every field's value of every code is one bin of a single weighted
-    `bincount` (counting in SQL needed a sort or a hash of the codes, then a GROUP BY per field).
+    operations whatever the size of the match set: every field's value of every match (or code) is one bin of
+    a single `bincount` (counting in SQL needed a sort or a hash of the codes, then a GROUP BY per field). A
+    long per-match list is first reduced to its distinct codes with their counts: a sort, 0.14 ms for
+    `koulutus`'s 44,836 matches, where spreading every match over every field took 2.5 ms (for a list of a
+    few thousand, the sort costs more than it saves).
     """
-    if table.shape[1] == 1:
+    if table.shape[1] == 1 and len(table) > DISTINCT_FIRST:
         distinct, repeats = np.unique(table[:, 0], return_counts=True)
         table = np.column_stack((distinct, repeats))
     codes = table[:, 0]
-    weights = table[:, 1]
-    bins = ((codes >> _SHIFTS) & _MASKS) + _BIN_OFFSETS  # fields × codes
+    weights = table[:, 1] if table.shape[1] > 1 else None
+    bins = ((codes >> _SHIFTS) & _MASKS) + _BIN_OFFSETS  # fields × rows
     passing: npt.NDArray[np.bool_] | None = None
     if predicates:
-        failed = np.array([(codes & p.mask) != p.value for p in predicates])  # predicates × codes
+        failed = np.array([(codes & p.mask) != p.value for p in predicates])  # predicates × rows
         failures = failed.sum(axis=0)
         passing = failures == 0
         # A field's own filter does not count against its values: rows failing only that filter are kept.
@@ -247,22 +251,22 @@ def count_codes(table: npt.NDArray[np.int64], predicates: Sequence[Predicate]) -
             own[_FIELD_INDEX[predicate.field]] += failed[index]
         keep = failures == own
         bins = bins[keep]
-        field_weights = np.broadcast_to(weights, keep.shape)[keep]
+        field_weights = None if weights is None else np.broadcast_to(weights, keep.shape)[keep]
     else:
         bins = bins.ravel()
-        field_weights = np.tile(weights, len(_FIELD_LIST))
+        field_weights = None if weights is None else np.tile(weights, len(_FIELD_LIST))
     counts = np.bincount(bins, weights=field_weights)
     present = np.flatnonzero(counts)
     per_field: dict[str, dict[int, int]] = {field.name: {} for field in _FIELD_LIST}
     for index, n in zip(present.tolist(), counts[present].astype(np.int64).tolist(), strict=True):
         name, value = _BIN_FIELD[index]
         per_field[name][value] = n
-    matched = int(weights.sum())
+    matched = int(codes.size if weights is None else weights.sum())
     if passing is None:
         total = matched
         passing_rows = table
     else:
-        total = int(weights[passing].sum())
+        total = int(passing.sum() if weights is None else weights[passing].sum())
         passing_rows = table[passing]
     tiers = (0, 0, 0)
     if table.shape[1] >= 4:

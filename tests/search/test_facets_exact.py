@@ -95,6 +95,23 @@ def test_count_facets_equals_a_brute_force_count() -> None:
         assert facets.count_facets(rows, predicates, by_code.get) == _brute_force(rows, predicates)
 
 
+def test_a_long_code_list_counts_what_its_distinct_codes_do() -> None:
+    """A per-match list longer than `DISTINCT_FIRST` is reduced to distinct codes before counting: the same
+    total and facets as the (code, count) rows of the same matches."""
+    rnd = random.Random(20261129)
+    pool = [_random_code(rnd) for _ in range(300)]
+    for size in (facets.DISTINCT_FIRST - 1, facets.DISTINCT_FIRST + 1, 3 * facets.DISTINCT_FIRST):
+        matches = [rnd.choice(pool) for _ in range(size)]
+        rows = list(Counter(matches).items())
+        predicates = _random_predicates(rnd)
+        table = facets.parse_code_list(",".join(map(str, matches)), 1)
+        counted = facets.count_codes(table, predicates)
+        assert counted.matched == size
+        assert (counted.total, facets.decode_facets(counted.per_field, {}.get)) == facets.count_facets(
+            rows, predicates, {}.get
+        )
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("width", [1, 2, 4])
 def test_a_code_list_read_from_the_engine_counts_what_count_facets_does(width: int) -> None:
