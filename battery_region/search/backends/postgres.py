@@ -385,12 +385,14 @@ class PostgresBackend(SearchBackend):
 
     @staticmethod
     def _score(full: Expr, original: Expr | None, original_boost: float) -> tuple[str, list[Any]]:
-        """ts_rank of the whole query plus `original_boost` × ts_rank of the words as typed."""
+        """ts_rank of the whole query plus `original_boost` × ts_rank of the words as typed. The second rank is
+        0 for a document without them, so it is only computed where they match (the match test costs less)."""
         score = "ts_rank(%s::float4[], tsv, %s::tsquery)"
         params: list[Any] = [RANK_WEIGHTS, render_tsquery(full)]
         if original is not None and original != full and original_boost > 0:
-            score += " + %s * ts_rank(%s::float4[], tsv, %s::tsquery)"
-            params += [original_boost, RANK_WEIGHTS, render_tsquery(original)]
+            typed = render_tsquery(original)
+            score += " + CASE WHEN tsv @@ %s::tsquery THEN %s * ts_rank(%s::float4[], tsv, %s::tsquery) ELSE 0 END"
+            params += [typed, original_boost, RANK_WEIGHTS, typed]
         return score, params
 
     def _ranking(
