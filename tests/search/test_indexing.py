@@ -194,6 +194,24 @@ def test_the_narrow_copy_follows_every_write_to_the_index() -> None:
         assert fts_row_count() == 0
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's narrow copy of the index")
+def test_the_narrow_copy_keeps_its_tsvectors_out_of_line() -> None:
+    """Migration 0007: each row's tsvector goes to the TOAST table and the row keeps a few bytes of filler,
+    so counting a common word reads small rows (see there)."""
+    made = [offering(title=f"Akkukennojen valmistus {n}") for n in range(3)]
+    index_offerings([o.pk for o in made])
+    with connection.cursor() as cur:
+        cur.execute("SELECT reltoastrelid::regclass::text FROM pg_class WHERE oid = 'search_match'::regclass")
+        toast_table = cur.fetchone()[0]
+        cur.execute(f"SELECT COUNT(DISTINCT chunk_id) FROM {toast_table}")
+        assert cur.fetchone()[0] == 3
+        cur.execute("SELECT MAX(pg_column_size(toast_lift)), MIN(length(toast_lift)) FROM search_match")
+        stored, length = cur.fetchone()
+    assert stored < 100 and length == 2048
+    assert fts_row_count() == 3  # the moved tsvectors are each document's lexemes
+    assert len(ids("akkukennojen valmistus")) == 3
+
+
 def test_the_facet_statistics_cover_every_filter_bit_test() -> None:
     """Migration 0005 keeps PostgreSQL statistics on each filter's bit test: its masks are the fields'."""
     from importlib import import_module
