@@ -24,7 +24,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -77,11 +77,6 @@ def words(text: str) -> list[str]:
     if not text:
         return []
     return WORD_RE.findall(unicodedata.normalize("NFC", text))
-
-
-def word_spans(text: str) -> Iterator[re.Match[str]]:
-    """Word matches with positions, for highlighting (the caller passes NFC-normalised text)."""
-    return WORD_RE.finditer(text)
 
 
 # --- Stop words (written for this project; short on purpose: only words that carry no topic) -----------
