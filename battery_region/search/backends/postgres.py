@@ -48,8 +48,8 @@ STATISTICS_SECONDS = 60.0
 # the match set is read once, capped, and only counted separately if it turns out broad.
 ESTIMATE_SLACK = 3
 WINDOW_READS_PER_MATCH = 2  # see `newest_window`
-# Each search_document row's facet code and its tsvector without positions (migration 0004): counting a
-# broad match set there reads about a third fewer pages than in search_document.
+# Each search_document row's facet code and its tsvector without positions, kept out of line (migrations 0004
+# and 0007): counting a broad match set there reads about a sixth of the pages it reads in search_document.
 MATCH_TABLE = "search_match"
 CONCAT = "string_agg(CAST({} AS TEXT), ',')"
 TEXTS_SQL = TextsSql("json_build_array({})::text", "JOIN")
