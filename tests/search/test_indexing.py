@@ -212,6 +212,34 @@ def test_the_narrow_copy_keeps_its_tsvectors_out_of_line() -> None:
     assert len(ids("akkukennojen valmistus")) == 3
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's index maintenance")
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_over_an_existing_index_leaves_fresh_indexes() -> None:
+    """After the rebuild commits, its indexes are rebuilt without the old rows' entries (concurrently: no
+    lock that stops searches); nothing is left half-built."""
+    made = [offering(title=f"Akkukennojen valmistus {n}") for n in range(3)]
+    index_offerings([o.pk for o in made])
+
+    def index_ids() -> dict[str, int]:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT c.relname, c.oid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                " WHERE i.indrelid IN ('search_document'::regclass, 'search_match'::regclass, 'search_term'::regclass)"
+            )
+            return dict(cur.fetchall())
+
+    before = index_ids()
+    assert connection.get_autocommit()
+    assert rebuild_index() == 3
+    after = index_ids()
+    assert set(after) == set(before)  # no leftover `_ccnew` copy
+    assert all(after[name] != before[name] for name in before)  # each one rebuilt
+    with connection.cursor() as cur:
+        cur.execute("SELECT bool_and(indisvalid) FROM pg_index WHERE indexrelid = ANY(%s)", [list(after.values())])
+        assert cur.fetchone()[0]
+    assert len(ids("akkukennojen valmistus")) == 3
+
+
 def test_the_facet_statistics_cover_every_filter_bit_test() -> None:
     """Migration 0005 keeps PostgreSQL statistics on each filter's bit test: its masks are the fields'."""
     from importlib import import_module
