@@ -215,11 +215,38 @@ class SearchBackend(ABC):
         """For a very broad match set: (lowest offering id, number of matches) of a window of about
         `broad_pool` of the newest matches, which is ranked before the rest; None to rank everything."""
 
-    @abstractmethod
     def browse(
         self, filters: Filters, *, offset: int, limit: int, today: dt.date, tiers: tuple[int, int, int]
     ) -> list[Ranked]:
-        """A page of every (filtered) offering: upcoming starts soonest first, then undated, then past."""
+        """A page of every (filtered) offering: upcoming starts soonest first, then undated, then past.
+        `tiers` are the three parts' sizes (from `count_all`): only the parts the page reaches are read."""
+        conditions = [c for c in (filters.code_sql("facet_code"), filters.side_sql) if c]
+        where = "".join(f" AND {c}" for c in conditions)
+        day = connection.ops.adapt_datefield_value(today)
+        tier_queries: tuple[tuple[str, str, list[Any]], ...] = (
+            ("start_date >= %s", "start_date, offering_id", [day]),
+            ("start_date IS NULL", "offering_id DESC", []),
+            ("start_date < %s", "start_date DESC, offering_id DESC", [day]),
+        )
+        results: list[Ranked] = []
+        skip, wanted = offset, limit
+        with connection.cursor() as cur:
+            for size, (condition, order, condition_params) in zip(tiers, tier_queries, strict=True):
+                if wanted <= 0:
+                    break
+                if skip >= size:
+                    skip -= size
+                    continue
+                cur.execute(
+                    f"SELECT offering_id FROM search_document WHERE {condition}{where}"
+                    f" ORDER BY {order} LIMIT %s OFFSET %s",
+                    [*condition_params, *filters.side_params, wanted, skip],
+                )
+                rows = cur.fetchall()
+                results.extend(Ranked(int(row[0]), 0.0) for row in rows)
+                wanted -= len(rows)
+                skip = 0
+        return results
 
     @abstractmethod
     def matching_tokens(self, tokens: Iterable[str]) -> set[str]:

@@ -232,10 +232,9 @@ class PostgresBackend(SearchBackend):
             for table in ("search_document", MATCH_TABLE, "search_term"):
                 # For search_term, also flushes any pending list of its trigram index (see migration 0003).
                 cur.execute(f"VACUUM ANALYZE {table}")
-            # A rebuild over an existing index leaves its indexes holding the old rows' entries too: twice
-            # the pages (a GIN index 927 -> 2,157 at 100k offerings), and searches about 40% slower until
-            # they are rebuilt. CONCURRENTLY: searches and writes go on meanwhile.
-            for table in ("search_document", MATCH_TABLE, "search_term"):
+                # A rebuild over an existing index leaves its indexes holding the old rows' entries too: twice
+                # the pages (a GIN index 927 -> 2,157 at 100k offerings), and searches about 40% slower until
+                # they are rebuilt. CONCURRENTLY: searches and writes go on meanwhile.
                 cur.execute(f"REINDEX TABLE CONCURRENTLY {table}")
 
     # -- reading -------------------------------------------------------------------------------------
@@ -446,36 +445,6 @@ class PostgresBackend(SearchBackend):
         with connection.cursor() as cur:
             cur.execute(ranked_select(("h.id", "h.score"), sql, texts, TEXTS_SQL), params)
             return read_ranked(cur.fetchall())
-
-    def browse(
-        self, filters: Filters, *, offset: int, limit: int, today: dt.date, tiers: tuple[int, int, int]
-    ) -> list[Ranked]:
-        where, params = self._where(filters)
-        tier_queries: tuple[tuple[str, str, list[Any]], ...] = (
-            ("start_date >= %s", "start_date, offering_id", [today]),
-            ("start_date IS NULL", "offering_id DESC", []),
-            ("start_date < %s", "start_date DESC, offering_id DESC", [today]),
-        )
-        results: list[Ranked] = []
-        skip = offset
-        wanted = limit
-        with connection.cursor() as cur:
-            for size, (condition, order, condition_params) in zip(tiers, tier_queries, strict=True):
-                if wanted <= 0:
-                    break
-                if skip >= size:
-                    skip -= size
-                    continue
-                cur.execute(
-                    f"SELECT offering_id FROM search_document WHERE {condition}{where}"
-                    f" ORDER BY {order} LIMIT %s OFFSET %s",
-                    [*condition_params, *params, wanted, skip],
-                )
-                rows = cur.fetchall()
-                results.extend(Ranked(int(row[0]), 0.0) for row in rows)
-                wanted -= len(rows)
-                skip = 0
-        return results
 
     def matching_tokens(self, tokens: Iterable[str]) -> set[str]:
         wanted = sorted(set(tokens))

@@ -329,37 +329,6 @@ class SqliteFts5Backend(SearchBackend):
         )
         return read_ranked(rows)
 
-    def browse(
-        self, filters: Filters, *, offset: int, limit: int, today: dt.date, tiers: tuple[int, int, int]
-    ) -> list[Ranked]:
-        conditions = [c for c in (filters.code_sql("facet_code"), filters.side_sql) if c]
-        base_where = "".join(f" AND {c}" for c in conditions)
-        tier_queries: tuple[tuple[str, str, list[Any]], ...] = (
-            ("start_date >= %s", "start_date, offering_id", [_adapt_date(today)]),
-            ("start_date IS NULL", "offering_id DESC", []),
-            ("start_date < %s", "start_date DESC, offering_id DESC", [_adapt_date(today)]),
-        )
-        results: list[Ranked] = []
-        skip = offset
-        wanted = limit
-        with connection.cursor() as cur:
-            for size, (condition, order, params) in zip(tiers, tier_queries, strict=True):
-                if wanted <= 0:
-                    break
-                if skip >= size:
-                    skip -= size
-                    continue
-                cur.execute(
-                    f"SELECT offering_id FROM search_document WHERE {condition}{base_where}"
-                    f" ORDER BY {order} LIMIT %s OFFSET %s",
-                    [*params, *filters.side_params, wanted, skip],
-                )
-                rows = cur.fetchall()
-                results.extend(Ranked(int(row[0]), 0.0) for row in rows)
-                wanted -= len(rows)
-                skip = 0
-        return results
-
     def matching_tokens(self, tokens: Iterable[str]) -> set[str]:
         wanted = sorted(set(tokens))
         if not wanted:
